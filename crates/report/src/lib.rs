@@ -16,11 +16,13 @@
 mod diff;
 mod html;
 mod manifest;
+pub mod marker;
 mod plot;
 mod write;
 
 pub use diff::{DiffReport, diff_runs};
 pub use manifest::{ClaimRecord, Manifest, peak_memory_mib, reset_peak_memory, timestamp_utc};
+pub use marker::{MARKER_FILE, Marker, MarkerError, OutputKind, read_marker};
 pub use plot::render_svg;
 pub use write::{OutputDir, OutputError, table_to_csv};
 

@@ -90,27 +90,40 @@ fn bad_arguments_exit_with_status_2() {
     }
 }
 
+/// A directory overparam did not write (no .overparam marker) is never replaced, not even with
+/// --force; an empty one is used.
 #[test]
-fn foreign_non_empty_directory_is_kept_unless_forced() {
+fn foreign_non_empty_directory_is_kept_even_when_forced() {
     let root = scratch("foreign");
     let out = root.join("mine");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("thesis.tex"), "precious").unwrap();
+    for force in [false, true] {
+        let mut args = vec!["run", ID, "--quiet", "--out", out.to_str().unwrap()];
+        if force {
+            args.push("--force");
+        }
+        let o = overparam(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("overparam did not write it"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(entries(&out), ["thesis.tex"]);
+    }
+    std::fs::remove_file(out.join("thesis.tex")).unwrap();
     let o = overparam(&["run", ID, "--quiet", "--out", out.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert_eq!(entries(&out), ["thesis.tex"]);
-    let o = overparam(&[
-        "run",
-        ID,
-        "--quiet",
-        "--force",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         entries(&out),
-        [ID, "index.html", "manifest.json", "summary.md"]
+        [
+            ".overparam",
+            ID,
+            "index.html",
+            "manifest.json",
+            "summary.md"
+        ]
     );
     assert_eq!(entries(&root), ["mine"], "no staging directory left behind");
 }

@@ -43,7 +43,12 @@ fn trains_the_student_and_writes_trajectory_neurons_and_manifest() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         entries(&out),
-        ["manifest.json", "neurons.csv", "trajectory.csv"]
+        [
+            ".overparam",
+            "manifest.json",
+            "neurons.csv",
+            "trajectory.csv"
+        ]
     );
 
     let (header, rows) = read_csv(&out.join("trajectory.csv"));

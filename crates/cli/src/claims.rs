@@ -11,8 +11,8 @@ use overparam_checks::{
     Claim, ClaimError, Profile, Progress, RunContext, Verdict, all_claims, find_claim,
 };
 use overparam_report::{
-    ClaimRecord, ClaimRun, Manifest, OutputDir, peak_memory_mib, reset_peak_memory, timestamp_utc,
-    write_run,
+    ClaimRecord, ClaimRun, Manifest, OutputDir, OutputKind, peak_memory_mib, reset_peak_memory,
+    timestamp_utc, write_run,
 };
 
 /// Where `run` writes when no --out is given.
@@ -35,12 +35,16 @@ pub struct RunArgs {
     /// Master seed; every random stream is derived from it, the claim id and the cell.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Report directory [default: reports/latest, which always holds the latest run and is
-    /// replaced]. An explicit --out must not exist or be empty, unless --force is given. The
-    /// directory is written in full or not at all.
+    /// Report directory, written in full or not at all [default: reports/latest, which holds
+    /// the latest run and is replaced when it carries a run's .overparam marker]. An explicit
+    /// --out must not exist or must be empty, unless --force is given. Never `/`, $HOME, the
+    /// current directory or one of its ancestors, a symbolic link, or a path ending in `.` or
+    /// `..`.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace an existing, non-empty --out directory.
+    /// Replace --out when it is a previous run directory (it carries a run's .overparam
+    /// marker). A directory overparam did not write, or one holding hessian or teacher-student
+    /// output, is never replaced.
     #[arg(long)]
     pub force: bool,
     /// No progress or summary output (errors are still printed).
@@ -124,8 +128,8 @@ pub fn run(args: RunArgs) -> ExitCode {
     let profile: Profile = args.profile.parse().expect("clap restricts the values");
 
     let prepared = match &args.out {
-        Some(dir) => OutputDir::prepare(dir, None, args.force),
-        None => OutputDir::prepare(Path::new(DEFAULT_OUT), Some("manifest.json"), args.force),
+        Some(dir) => OutputDir::prepare(dir, OutputKind::Run, args.force),
+        None => OutputDir::prepare_default(Path::new(DEFAULT_OUT), OutputKind::Run),
     };
     let out = match prepared {
         Ok(out) => out,

@@ -13,7 +13,7 @@ use overparam_kernel::critical::{
 use overparam_kernel::symmetry::DETECTION_TOLERANCE;
 use overparam_kernel::{PopulationLoss, TwoLayerNet};
 use overparam_linalg::Par;
-use overparam_report::{OutputDir, table_to_csv};
+use overparam_report::{OutputDir, OutputKind, table_to_csv};
 use serde::Serialize;
 
 use crate::input::read_numeric_csv;
@@ -44,10 +44,14 @@ pub struct HessianArgs {
     #[arg(long)]
     teacher: Option<PathBuf>,
     /// Write DIR/summary.json and DIR/spectrum.csv (rank,eigenvalue ascending); at a symmetric
-    /// point also DIR/blocks.csv (component,partition,eigenvalue,multiplicity).
+    /// point also DIR/blocks.csv (component,partition,eigenvalue,multiplicity). DIR must not
+    /// exist or must be empty, unless --force is given; never `/`, $HOME, the current directory
+    /// or one of its ancestors, a symbolic link, or a path ending in `.` or `..`.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Replace an existing, non-empty --out directory.
+    /// Replace --out when it holds previous hessian output (it carries that .overparam
+    /// marker). A directory overparam did not write, or one holding another kind of output, is
+    /// never replaced.
     #[arg(long)]
     force: bool,
     /// A point is critical when ||grad_W L|| <= this.
@@ -123,7 +127,7 @@ pub fn run(args: HessianArgs) -> ExitCode {
         },
     };
     let out = match &args.out {
-        Some(dir) => match OutputDir::prepare(dir, None, args.force) {
+        Some(dir) => match OutputDir::prepare(dir, OutputKind::Hessian, args.force) {
             Ok(o) => Some(o),
             Err(e) => return usage_error(&e.to_string()),
         },

@@ -83,6 +83,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Run(_) | Command::Hessian(_) | Command::TeacherStudent(_)
+    ) {
+        remove_outputs_on_signal();
+    }
     match cli.command {
         Command::List => {
             claims::list();
@@ -111,6 +117,24 @@ fn main() -> ExitCode {
         Command::Spline(args) => spline::run(args),
         Command::TeacherStudent(args) => teacher_student::run(args),
     }
+}
+
+/// On SIGINT or SIGTERM, removes every staging directory being written (and the parents created
+/// for it) and exits with 128 + the signal (130, 143), as a shell reports a process killed by
+/// it. A watcher thread does the work, outside the signal handler, so it may take locks and touch
+/// files. If the handler cannot be installed the default (immediate termination) stays, and the
+/// next run removes the stale staging directory.
+fn remove_outputs_on_signal() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            overparam_report::remove_live_outputs();
+            std::process::exit(128 + signal);
+        }
+    });
 }
 
 /// Prints `error: <message>` to stderr and returns exit status 2 (bad usage or input).

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use overparam_kernel::SmoothingSpline;
 use overparam_kernel::spline::MIN_POINTS;
+use overparam_report::check_output_file;
 
 use crate::input::read_numeric_csv;
 use crate::usage_error;
@@ -30,10 +31,17 @@ pub struct SplineArgs {
     #[arg(long, default_value_t = 201)]
     pub grid: usize,
     /// Output CSV (header x,f,df,d2f); written to a temporary file and renamed into place, so
-    /// it is complete or absent.
+    /// it is complete or absent. An existing file is replaced only with --force.
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace an existing --out file, but only one whose first line is exactly the header
+    /// `x,f,df,d2f` (output of this command). Never a directory, a link or a device.
+    #[arg(long)]
+    pub force: bool,
 }
+
+/// The first line of every file spline writes; `--force` replaces only files that start with it.
+const HEADER: &str = "x,f,df,d2f";
 
 pub fn run(args: SplineArgs) -> ExitCode {
     match fit_and_write(&args) {
@@ -46,6 +54,7 @@ pub fn run(args: SplineArgs) -> ExitCode {
 }
 
 fn fit_and_write(args: &SplineArgs) -> Result<String, String> {
+    check_output_file(&args.out, HEADER, args.force).map_err(|e| e.to_string())?;
     if !(args.lambda.is_finite() && args.lambda > 0.0) {
         return Err(format!(
             "--lambda must be a finite number > 0, got {}",
@@ -101,7 +110,7 @@ fn fit_and_write(args: &SplineArgs) -> Result<String, String> {
         ));
     }
     let (lo, hi) = (x[0], x[x.len() - 1]);
-    let mut text = String::from("x,f,df,d2f\n");
+    let mut text = format!("{HEADER}\n");
     for j in 0..args.grid {
         let t = if j + 1 == args.grid {
             hi
@@ -111,7 +120,7 @@ fn fit_and_write(args: &SplineArgs) -> Result<String, String> {
         let (f, df, d2f) = spline.eval(t);
         text.push_str(&format!("{t:?},{f:?},{df:?},{d2f:?}\n"));
     }
-    write_atomically(&args.out, text.as_bytes())?;
+    write_atomically(&args.out, text.as_bytes(), args.force)?;
     Ok(format!(
         "wrote {} points to {} (n = {}, lambda = {}, objective {:.6e})",
         args.grid,
@@ -124,10 +133,8 @@ fn fit_and_write(args: &SplineArgs) -> Result<String, String> {
 
 /// Writes `bytes` to a temporary file beside `path` and renames it into place; on any error the
 /// temporary file is removed and `path` is left as it was.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    if path.is_dir() {
-        return Err(format!("{} is a directory", path.display()));
-    }
+fn write_atomically(path: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
+    check_output_file(path, HEADER, force).map_err(|e| e.to_string())?;
     let name = path
         .file_name()
         .ok_or_else(|| format!("{} is not a file name", path.display()))?;

@@ -13,7 +13,7 @@ use overparam_kernel::{
     DescentConfig, PopulationLoss, TwoLayerNet, align, cluster_masses, gradient_descent,
     teacher_masses,
 };
-use overparam_report::{OutputDir, table_to_csv};
+use overparam_report::{OutputDir, OutputKind, table_to_csv};
 
 use crate::input::read_numeric_csv;
 use crate::usage_error;
@@ -65,11 +65,15 @@ pub struct TeacherStudentArgs {
     #[arg(long, value_name = "K", default_value_t = 12)]
     pub points_per_decade: u32,
     /// Output directory, written in full or not at all [default: reports/teacher-student, which
-    /// holds the latest run and is replaced]. An explicit --out must not exist or be empty,
-    /// unless --force is given.
+    /// holds the latest run and is replaced when it carries a teacher-student .overparam
+    /// marker]. An explicit --out must not exist or must be empty, unless --force is given.
+    /// Never `/`, $HOME, the current directory or one of its ancestors, a symbolic link, or a
+    /// path ending in `.` or `..`.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Replace an existing, non-empty --out directory.
+    /// Replace --out when it holds previous teacher-student output (it carries that
+    /// .overparam marker). A directory overparam did not write, or one holding another kind of
+    /// output, is never replaced.
     #[arg(long)]
     pub force: bool,
     /// No summary on stdout (errors are still printed).
@@ -130,8 +134,8 @@ pub fn run(args: TeacherStudentArgs) -> ExitCode {
     }
     // Check the output location before training, so a bad --out costs nothing.
     let prepared = match &args.out {
-        Some(dir) => OutputDir::prepare(dir, None, args.force),
-        None => OutputDir::prepare(Path::new(DEFAULT_OUT), Some("manifest.json"), args.force),
+        Some(dir) => OutputDir::prepare(dir, OutputKind::TeacherStudent, args.force),
+        None => OutputDir::prepare_default(Path::new(DEFAULT_OUT), OutputKind::TeacherStudent),
     };
     let out = match prepared {
         Ok(out) => out,

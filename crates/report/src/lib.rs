@@ -24,7 +24,7 @@ pub use diff::{DiffReport, diff_runs};
 pub use manifest::{ClaimRecord, Manifest, peak_memory_mib, reset_peak_memory, timestamp_utc};
 pub use marker::{MARKER_FILE, Marker, MarkerError, OutputKind, read_marker};
 pub use plot::render_svg;
-pub use write::{OutputDir, OutputError, table_to_csv};
+pub use write::{OutputDir, OutputError, check_output_file, remove_live_outputs, table_to_csv};
 
 use overparam_checks::{ClaimError, ClaimInfo, Outcome, Verdict};
 use serde::Serialize;
@@ -86,12 +86,21 @@ impl<'a> VerdictFile<'a> {
 }
 
 /// Writes the whole run (manifest, verdicts, evidence, plots, HTML and Markdown summaries) into
-/// the staged output directory and moves it into place.
+/// the staged output directory and moves it into place. The directory must have been prepared
+/// as [`OutputKind::Run`]: its marker, written when staging began, is what lets a later run
+/// replace it and `diff` accept it.
 pub fn write_run(
     out: OutputDir,
     manifest: &Manifest,
     runs: &[ClaimRun],
 ) -> Result<(), OutputError> {
+    if out.kind() != OutputKind::Run {
+        return Err(OutputError::Format(format!(
+            "{} was prepared for '{}' output, not a run",
+            out.target().display(),
+            out.kind().name()
+        )));
+    }
     let footer = format!(
         "profile {}, master seed {}",
         manifest.profile, manifest.master_seed

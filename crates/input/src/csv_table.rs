@@ -79,6 +79,60 @@ pub(crate) fn csv_reader(bytes: &[u8], header: bool) -> csv::Reader<&[u8]> {
         .from_reader(bytes)
 }
 
+/// The 1-based file line on which each record starts, from the record's byte offset.
+///
+/// Why not csv's own `Position::line`: after a CRLF line ending it reports the previous line
+/// (found by the `near_valid_csv_never_panics` property: "1\r\n2\r\n3" gave lines 1, 1, 2), so messages
+/// about Windows files pointed one line too early. csv's byte offset may point at the `\n` of
+/// the previous line's terminator or at comment lines before the record; the record itself
+/// starts at the first byte after those.
+pub(crate) struct LineCounter<'a> {
+    bytes: &'a [u8],
+    scanned: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            scanned: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record whose csv position is `offset` (offsets must not decrease).
+    pub(crate) fn line_of(&mut self, record: &csv::ByteRecord) -> u64 {
+        let offset = record.position().map_or(0, |p| p.byte()) as usize;
+        let mut start = offset.min(self.bytes.len());
+        // Skip line endings and comment lines: csv's offset may precede both.
+        loop {
+            match self.bytes.get(start) {
+                Some(b'\r' | b'\n') => start += 1,
+                Some(b'#') => {
+                    while !matches!(self.bytes.get(start), None | Some(b'\r' | b'\n')) {
+                        start += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+        if start > self.scanned {
+            // A line ends at \n, \r\n or a lone \r, as csv reads them.
+            let newlines = (self.scanned..start)
+                .filter(|&i| match self.bytes[i] {
+                    b'\n' => true,
+                    b'\r' => self.bytes.get(i + 1) != Some(&b'\n'),
+                    _ => false,
+                })
+                .count();
+            self.line += newlines as u64;
+            self.scanned = start;
+        }
+        self.line
+    }
+}
+
 /// Parses one field as a finite number; `line` and `col` (1-based) locate it in messages.
 pub(crate) fn parse_field(field: &[u8], line: u64, col: usize) -> Result<f64, InputError> {
     let text = std::str::from_utf8(field).map_err(|_| {
@@ -126,9 +180,10 @@ pub fn parse_numeric_csv(bytes: &[u8], header: bool) -> Result<NumericTable, Inp
     };
     let mut rows: Vec<Vec<f64>> = Vec::new();
     let mut lines = Vec::new();
+    let mut counter = LineCounter::new(bytes);
     for record in reader.byte_records() {
         let record = record.map_err(|e| InputError::new(format!("cannot parse: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = counter.line_of(&record);
         if record.iter().all(<[u8]>::is_empty) {
             continue;
         }
@@ -201,6 +256,7 @@ mod tests {
                 "line 2, column 2: 'abc' is not a number",
             ),
             ("nan.csv", "1,NaN\n", "not a finite number"),
+            ("crlf.csv", "1,2\r\n3,4\r\n5,x\r\n", "line 3, column 2: 'x'"),
             ("inf.csv", "1,inf\n", "not a finite number"),
         ] {
             let p = write(name, text);
@@ -209,5 +265,29 @@ mod tests {
         }
         let e = read(Path::new("/nonexistent/file.csv"), false).unwrap_err();
         assert!(e.to_string().contains("cannot read"));
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_file_lines_whatever_the_line_endings() {
+        for (text, lines) in [
+            ("1\n2\n3", vec![1, 2, 3]),
+            ("1\r\n2\r\n3", vec![1, 2, 3]),
+            ("1\r2\r3\r", vec![1, 2, 3]),
+            ("# c\r\n\r\n1\r\n# d\r\n\r\n2\r\n", vec![3, 6]),
+            ("# c\n\n1\n# d\n\n2\n", vec![3, 6]),
+            ("\"1\n\",x\n2,3\n", vec![]),
+        ] {
+            match parse_numeric_csv(text.as_bytes(), false) {
+                Ok(t) => assert_eq!(t.lines, lines, "{text:?}"),
+                Err(e) => assert!(lines.is_empty(), "{text:?}: {e}"),
+            }
+        }
+        let e = parse_numeric_csv(b"a,b\r\n1,2\r\n\r\n3,q\r\n", true).unwrap_err();
+        assert!(e.message.starts_with("line 4, column 2"), "{e}");
     }
 }

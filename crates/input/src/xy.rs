@@ -5,7 +5,7 @@
 use overparam_kernel::SmoothingSpline;
 use overparam_kernel::spline::{MIN_POINTS, SplineError};
 
-use crate::csv_table::{InputError, csv_reader, parse_field};
+use crate::csv_table::{InputError, LineCounter, csv_reader, parse_field};
 use crate::excerpt;
 
 /// Smallest gap between neighbouring x accepted, relative to the range max x - min x.
@@ -71,9 +71,10 @@ pub fn parse_xy(bytes: &[u8]) -> Result<XyData, InputError> {
         y: Vec::new(),
         lines: Vec::new(),
     };
+    let mut counter = LineCounter::new(bytes);
     for record in reader.byte_records() {
         let record = record.map_err(|e| InputError::new(format!("cannot parse: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = counter.line_of(&record);
         if record.iter().all(<[u8]>::is_empty) {
             continue;
         }

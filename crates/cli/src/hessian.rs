@@ -17,8 +17,8 @@ use overparam_report::{OutputDir, table_to_csv};
 use serde::Serialize;
 
 use crate::input_args::InputArgs;
-use overparam_input::InputReader;
 use crate::usage_error;
+use overparam_input::InputReader;
 
 #[derive(clap::Args)]
 #[command(
@@ -92,7 +92,9 @@ struct Summary {
 }
 
 fn read_net(reader: &InputReader, path: &std::path::Path) -> Result<TwoLayerNet, String> {
-    let table = reader.read_numeric_csv(path, false).map_err(|e| e.to_string())?;
+    let table = reader
+        .read_numeric_csv(path, false)
+        .map_err(|e| e.to_string())?;
     let k = table.rows.len();
     TwoLayerNet::new(vec![1.0; k], &table.rows).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -44,6 +44,9 @@ mod tests {
         assert_eq!(parse_seed("0"), Ok(0));
         assert_eq!(parse_seed(&u64::MAX.to_string()), Ok(u64::MAX));
         let e = parse_seed("-1").unwrap_err();
-        assert!(e.contains("unsigned 64-bit integers") && e.contains("'-1'"), "{e}");
+        assert!(
+            e.contains("unsigned 64-bit integers") && e.contains("'-1'"),
+            "{e}"
+        );
     }
 }

@@ -10,8 +10,7 @@ use std::process::ExitCode;
 
 use overparam_checks::{Table, Value};
 use overparam_kernel::{
-    DescentConfig, PopulationLoss, align, cluster_masses, gradient_descent,
-    teacher_masses,
+    DescentConfig, PopulationLoss, align, cluster_masses, gradient_descent, teacher_masses,
 };
 use overparam_report::{OutputDir, table_to_csv};
 

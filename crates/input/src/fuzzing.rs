@@ -33,7 +33,10 @@ pub fn numeric_csv(data: &[u8]) -> Result<(), String> {
             Ok(t) => {
                 assert!(!t.rows.is_empty(), "accepted a table without rows");
                 assert_eq!(t.rows.len(), t.lines.len());
-                assert!(t.lines.windows(2).all(|w| w[0] < w[1]), "lines out of order");
+                assert!(
+                    t.lines.windows(2).all(|w| w[0] < w[1]),
+                    "lines out of order"
+                );
                 let n = t.ncols();
                 assert!(n >= 1, "accepted an empty row");
                 assert!(t.rows.iter().all(|r| r.len() == n), "accepted ragged rows");

@@ -133,7 +133,10 @@ mod tests {
     fn an_ordinary_pair_passes_and_mismatched_d_does_not() {
         let t = parse_network(b"1,1,0\n1,0,1\n").unwrap();
         let s = parse_network(b"0.5,1,0.2\n").unwrap();
-        assert_eq!(check_pair(&named("teacher", &t), &named("student", &s)), Ok(()));
+        assert_eq!(
+            check_pair(&named("teacher", &t), &named("student", &s)),
+            Ok(())
+        );
         let s3 = parse_network(b"0.5,1,0.2,3\n").unwrap();
         let e = check_pair(&named("teacher", &t), &named("student", &s3)).unwrap_err();
         assert!(e.contains("both must have the same d"), "{e}");

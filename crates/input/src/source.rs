@@ -67,7 +67,8 @@ impl InputReader {
         if meta.is_file() && meta.len() > self.max_bytes {
             return Err(self.too_large(path, Some(meta.len())));
         }
-        let file = std::fs::File::open(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
+        let file =
+            std::fs::File::open(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
         self.read_capped(path, file)
     }
 
@@ -181,7 +182,8 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
-        let p = std::env::temp_dir().join(format!("overparam-source-{}-{name}", std::process::id()));
+        let p =
+            std::env::temp_dir().join(format!("overparam-source-{}-{name}", std::process::id()));
         std::fs::write(&p, bytes).unwrap();
         p
     }
@@ -189,8 +191,14 @@ mod tests {
     #[test]
     fn a_file_at_the_cap_is_read_and_one_byte_more_is_refused() {
         let p = scratch("cap", b"1,2\n");
-        assert_eq!(InputReader::with_max_bytes(4).read_bytes(&p).unwrap(), b"1,2\n");
-        let e = InputReader::with_max_bytes(3).read_bytes(&p).unwrap_err().to_string();
+        assert_eq!(
+            InputReader::with_max_bytes(4).read_bytes(&p).unwrap(),
+            b"1,2\n"
+        );
+        let e = InputReader::with_max_bytes(3)
+            .read_bytes(&p)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("4 bytes, more than the limit of 3 bytes"), "{e}");
         assert!(e.contains("--max-input-mib"), "{e}");
     }
@@ -199,9 +207,15 @@ mod tests {
     #[test]
     fn devices_and_directories_are_refused_without_reading() {
         let reader = InputReader::default();
-        let e = reader.read_bytes(Path::new("/dev/zero")).unwrap_err().to_string();
+        let e = reader
+            .read_bytes(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("character device"), "{e}");
-        let e = reader.read_bytes(&std::env::temp_dir()).unwrap_err().to_string();
+        let e = reader
+            .read_bytes(&std::env::temp_dir())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is a directory"), "{e}");
     }
 
@@ -209,14 +223,20 @@ mod tests {
     fn the_cap_holds_for_streams_of_unknown_length() {
         let reader = InputReader::with_max_bytes(1000);
         let endless = std::io::repeat(b'0');
-        let e = reader.read_capped(Path::new("pipe"), endless).unwrap_err().to_string();
+        let e = reader
+            .read_capped(Path::new("pipe"), endless)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("more than the limit of 1000 bytes"), "{e}");
     }
 
     #[test]
     fn mib_caps_are_clamped_and_described_in_mib() {
         assert_eq!(InputReader::with_max_mib(0).max_bytes(), 1 << 20);
-        assert_eq!(InputReader::with_max_mib(u64::MAX).max_bytes(), MAX_INPUT_MIB_CEILING << 20);
+        assert_eq!(
+            InputReader::with_max_mib(u64::MAX).max_bytes(),
+            MAX_INPUT_MIB_CEILING << 20
+        );
         assert_eq!(describe_bytes(256 << 20), "256 MiB");
     }
 }

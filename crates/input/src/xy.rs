@@ -150,9 +150,12 @@ fn smallest_gap(x: &[f64]) -> (usize, f64) {
     x.windows(2)
         .map(|w| w[1] - w[0])
         .enumerate()
-        .fold((0, f64::INFINITY), |best, (i, g)| {
-            if g < best.1 { (i, g) } else { best }
-        })
+        .fold(
+            (0, f64::INFINITY),
+            |best, (i, g)| {
+                if g < best.1 { (i, g) } else { best }
+            },
+        )
 }
 
 /// Fits the smoothing spline to validated data, turning solver failures into what the user can
@@ -196,14 +199,24 @@ mod tests {
 
     #[test]
     fn a_duplicated_column_name_is_ambiguous() {
-        let e = parse_xy(b"x,y,x\n0,1,0\n1,2,1\n2,0,2\n").unwrap_err().to_string();
-        assert!(e.contains("two columns are named 'x' (columns 1 and 3)"), "{e}");
+        let e = parse_xy(b"x,y,x\n0,1,0\n1,2,1\n2,0,2\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("two columns are named 'x' (columns 1 and 3)"),
+            "{e}"
+        );
     }
 
     #[test]
     fn tiny_spacing_is_refused_with_the_rows_and_ratio() {
-        let e = parse_xy(b"x,y\n0,1\n1e-300,2\n1,0\n2,1\n").unwrap_err().to_string();
-        assert!(e.contains("x spacing too small relative to the range"), "{e}");
+        let e = parse_xy(b"x,y\n0,1\n1e-300,2\n1,0\n2,1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("x spacing too small relative to the range"),
+            "{e}"
+        );
         assert!(e.contains("data rows 1 and 2 (lines 2 and 3)"), "{e}");
         // just above the bound is accepted
         assert!(parse_xy(b"x,y\n0,1\n1e-11,2\n1,0\n").is_ok());
@@ -211,7 +224,9 @@ mod tests {
 
     #[test]
     fn an_overflowing_range_is_refused() {
-        let e = parse_xy(b"x,y\n-1e308,1\n0,2\n1e308,0\n").unwrap_err().to_string();
+        let e = parse_xy(b"x,y\n-1e308,1\n0,2\n1e308,0\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("a range beyond f64"), "{e}");
     }
 }

@@ -15,7 +15,9 @@ const TARGETS: [(&str, Target); 3] = [
 ];
 
 fn corpus_dir(target: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target)
 }
 
 #[test]
@@ -39,6 +41,9 @@ fn every_corpus_file_replays_without_a_panic() {
             }
         }
         // A corpus that only ever refuses (or only accepts) has lost its interesting inputs.
-        assert!(accepted > 0 && refused > 0, "{target}: {accepted} accepted, {refused} refused");
+        assert!(
+            accepted > 0 && refused > 0,
+            "{target}: {accepted} accepted, {refused} refused"
+        );
     }
 }

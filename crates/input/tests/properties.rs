@@ -21,9 +21,8 @@ fn field() -> impl Strategy<Value = String> {
 fn near_valid_csv() -> impl Strategy<Value = String> {
     let row = prop::collection::vec(field(), 1..6).prop_map(|f| f.join(","));
     let line = prop_oneof![8 => row, 1 => Just(String::new()), 1 => Just("# note".to_owned())];
-    (prop::collection::vec(line, 0..12), any::<bool>()).prop_map(|(lines, crlf)| {
-        lines.join(if crlf { "\r\n" } else { "\n" })
-    })
+    (prop::collection::vec(line, 0..12), any::<bool>())
+        .prop_map(|(lines, crlf)| lines.join(if crlf { "\r\n" } else { "\n" }))
 }
 
 proptest! {

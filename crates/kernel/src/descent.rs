@@ -266,7 +266,9 @@ mod tests {
 
     #[test]
     fn skipping_exponents_changes_nothing() {
-        let steps = [0, 1, 2, 3, 9, 10, 11, 99, 100, 1000, 12_345, 200_000, 1_000_000];
+        let steps = [
+            0, 1, 2, 3, 9, 10, 11, 99, 100, 1000, 12_345, 200_000, 1_000_000,
+        ];
         let densities = (1..=64).chain([100, 128, 999, 1000, 4096, 50_000]);
         for per_decade in densities {
             for &t in &steps {

@@ -12,13 +12,13 @@ use overparam_kernel::critical::{
 };
 use overparam_kernel::symmetry::DETECTION_TOLERANCE;
 use overparam_kernel::{PopulationLoss, TwoLayerNet};
+use overparam_input::InputReader;
 use overparam_linalg::Par;
 use overparam_report::{OutputDir, table_to_csv};
 use serde::Serialize;
 
 use crate::input_args::InputArgs;
 use crate::usage_error;
-use overparam_input::InputReader;
 
 #[derive(clap::Args)]
 #[command(

@@ -34,7 +34,8 @@ Input (--teacher, --student): CSV with no header, one row per hidden neuron:
     a_i, w_i1, ..., w_id
 the output weight first, then the d entries of the weight vector (the network is
 x -> sum_i a_i relu(w_i . x)). Every row has d + 1 numbers; teacher and student must have the
-same d. Blank lines and lines starting with '#' are ignored.
+same d. Blank lines and lines starting with '#' are ignored. Either file may be - (standard
+input; not both); files larger than --max-input-mib are refused.
 
 Output (DIR = --out), written in full or not at all:
     DIR/trajectory.csv  step,loss,grad_norm on a logarithmic grid of steps (0 and N included)
@@ -48,7 +49,8 @@ Output (DIR = --out), written in full or not at all:
 
 Exit status: 0 done; 1 gradient descent diverged (try a smaller --lr), nothing written;
 2 bad input (missing or malformed CSV, NaN or infinity, rows of different lengths, fewer than
-2 columns, mismatched d, non-positive --steps or --lr, unwritable --out), nothing written.";
+2 columns, mismatched d, non-positive --steps or --lr, a starting point whose loss or gradient
+overflows f64, unwritable --out), nothing written.";
 
 #[derive(clap::Args)]
 #[command(allow_negative_numbers = true)]

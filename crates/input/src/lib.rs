@@ -28,8 +28,7 @@ pub const EXCERPT_CHARS: usize = 80;
 /// when cut, an ellipsis and the field's full length in bytes.
 pub fn excerpt(text: &str) -> String {
     let mut out = String::new();
-    let mut shown = 0;
-    for c in text.chars() {
+    for (shown, c) in text.chars().enumerate() {
         if shown == EXCERPT_CHARS {
             return format!("{out}... ({} bytes in all)", text.len());
         }
@@ -38,7 +37,6 @@ pub fn excerpt(text: &str) -> String {
         } else {
             out.push(c);
         }
-        shown += 1;
     }
     out
 }

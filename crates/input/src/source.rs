@@ -125,7 +125,7 @@ impl InputReader {
 
 /// `n` bytes as MiB when it is a whole number of them, otherwise as bytes.
 fn describe_bytes(n: u64) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
     } else {
         format!("{n} bytes")

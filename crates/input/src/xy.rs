@@ -174,7 +174,8 @@ pub fn fit_spline(data: &XyData, lambda: f64) -> Result<SmoothingSpline, String>
         }
         other => other.to_string(),
     })?;
-    if !(spline.solve_residual() <= MAX_SOLVE_RESIDUAL) {
+    // NaN residual counts as unreliable too.
+    if spline.solve_residual().is_nan() || spline.solve_residual() > MAX_SOLVE_RESIDUAL {
         return Err(format!(
             "the spline system is too ill-conditioned to solve reliably (backward error {:.1e}); \
              rescale x or lambda",

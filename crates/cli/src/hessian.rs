@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use overparam_checks::{Table, Value};
+use overparam_input::InputReader;
 use overparam_kernel::critical::{
     AnalysisError, PointAnalysis, SymmetricAnalysis, Tolerances, analyse_point,
     analyse_symmetric_point, dense_hessian_bytes,
 };
 use overparam_kernel::symmetry::DETECTION_TOLERANCE;
 use overparam_kernel::{PopulationLoss, TwoLayerNet};
-use overparam_input::InputReader;
 use overparam_linalg::Par;
 use overparam_report::{OutputDir, table_to_csv};
 use serde::Serialize;

@@ -252,3 +252,50 @@ fn reported_spectrum_agrees_with_a_finite_difference_hessian_at_d_10() {
         );
     }
 }
+
+#[test]
+fn negative_numbers_reach_the_domain_messages() {
+    // clap used to answer "unexpected argument '-1'" for each of these.
+    let dir = scratch("negative");
+    let w = dir.join("w.csv");
+    std::fs::write(&w, "1,0\n0,1\n").unwrap();
+    let o = overparam(&[
+        "run",
+        "--all",
+        "--seed",
+        "-1",
+        "--out",
+        dir.join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("seeds are unsigned 64-bit integers"),
+        "{}",
+        stderr(&o)
+    );
+    let o = overparam(&[
+        "hessian",
+        "--weights",
+        w.to_str().unwrap(),
+        "--grad-tol",
+        "-1",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--grad-tol must be a finite non-negative number, got -1"));
+    assert_eq!(entries(&dir), ["w.csv"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn hessian_refuses_a_character_device_at_once() {
+    // --weights /dev/zero grew memory at 2 GB/s.
+    let start = std::time::Instant::now();
+    let o = overparam(&["hessian", "--weights", "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is a character device"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(start.elapsed().as_secs() < 5);
+}

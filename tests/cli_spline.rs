@@ -201,3 +201,93 @@ fn existing_output_is_replaced_only_on_success() {
     assert_eq!(read_curve(&out).1.len(), 3);
     assert_eq!(entries(&dir), ["curve.csv", "points.csv"]);
 }
+
+#[test]
+fn other_columns_may_hold_text() {
+    // The help says other columns are ignored; a text third column used to be refused.
+    let dir = scratch("text-column");
+    let p = dir.join("d.csv");
+    std::fs::write(
+        &p,
+        "x,y,note\n0,1,first\n1,0,\"a, quoted one\"\n2,3,\n3,1,last\n",
+    )
+    .unwrap();
+    let out = dir.join("c.csv");
+    let o = spline(&p, "0.1", Some("5"), &out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let plain = dir.join("plain.csv");
+    std::fs::write(&plain, "x,y\n0,1\n1,0\n2,3\n3,1\n").unwrap();
+    let reference = dir.join("r.csv");
+    assert_eq!(
+        spline(&plain, "0.1", Some("5"), &reference).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(&reference).unwrap()
+    );
+}
+
+#[test]
+fn tiny_spacing_is_reported_as_spacing() {
+    // Used to say "banded solve failed: matrix contains NaN".
+    let dir = scratch("spacing");
+    let p = dir.join("d.csv");
+    std::fs::write(&p, "x,y\n0,1\n1e-300,2\n1,0\n2,1\n").unwrap();
+    let o = spline(&p, "1", None, &dir.join("c.csv"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("x spacing too small relative to the range"),
+        "{e}"
+    );
+    assert!(e.contains("data rows 1 and 2"), "{e}");
+    assert!(!e.contains("NaN"), "{e}");
+    assert_eq!(entries(&dir), ["d.csv"]);
+}
+
+#[test]
+fn a_huge_field_is_echoed_cut_short() {
+    let dir = scratch("huge-field");
+    let p = dir.join("d.csv");
+    let field = "z".repeat(5_000_000);
+    std::fs::write(&p, format!("x,y\n0,1\n1,{field}\n2,3\n")).unwrap();
+    let o = spline(&p, "1", None, &dir.join("c.csv"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.len() < 1000, "a {}-byte message", e.len());
+    assert!(e.contains("line 3, column 2"), "{e}");
+    assert!(e.contains("... (5000000 bytes in all)"), "{e}");
+    assert_eq!(entries(&dir), ["d.csv"]);
+}
+
+#[test]
+fn data_may_come_from_stdin() {
+    use std::io::Write;
+    let dir = scratch("stdin");
+    let out = dir.join("c.csv");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_overparam"))
+        .args([
+            "spline",
+            "--data",
+            "-",
+            "--lambda",
+            "0.1",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"x,y\n0,1\n1,0\n2,3\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(entries(&dir), ["c.csv"]);
+}

@@ -270,3 +270,213 @@ fn help_documents_the_csv_format() {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
 }
+
+/// Runs teacher-student on the standard inputs with extra arguments, in `dir`'s `out`.
+fn teacher_student_with(dir: &Path, extra: &[&str]) -> Output {
+    let (t, s) = write_inputs(dir, TEACHER, STUDENT);
+    let out = dir.join("out");
+    let mut args = vec![
+        "teacher-student",
+        "--teacher",
+        t.to_str().unwrap(),
+        "--student",
+        s.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    overparam(&args)
+}
+
+#[test]
+fn a_huge_points_per_decade_is_refused_at_once() {
+    // 4e9 points per decade wrapped log_grid's u32 exponent: the run never ended.
+    let dir = scratch("ppd");
+    let start = std::time::Instant::now();
+    let o = teacher_student_with(
+        &dir,
+        &["--steps", "10", "--points-per-decade", "4000000000"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("1..=1000"), "{}", stderr(&o));
+    assert!(start.elapsed().as_secs() < 5, "took {:?}", start.elapsed());
+    assert_eq!(entries(&dir), ["student.csv", "teacher.csv"]);
+    // the documented maximum itself is accepted
+    let o = teacher_student_with(&dir, &["--steps", "10", "--points-per-decade", "1000"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn negative_numbers_reach_the_domain_checks() {
+    for (flag, value, needle) in [
+        (
+            "--lr",
+            "-1",
+            "--lr must be a positive finite step size, got -1",
+        ),
+        (
+            "--steps",
+            "-5",
+            "--steps must be a positive number of gradient steps, got -5",
+        ),
+    ] {
+        let dir = scratch("negative");
+        let steps: &[&str] = if flag == "--steps" {
+            &[]
+        } else {
+            &["--steps", "10"]
+        };
+        let mut extra = steps.to_vec();
+        extra.extend([flag, value]);
+        let o = teacher_student_with(&dir, &extra);
+        assert_eq!(o.status.code(), Some(2), "{flag}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{flag}: {}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("unexpected argument"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(entries(&dir), ["student.csv", "teacher.csv"]);
+    }
+}
+
+#[test]
+fn an_overflowing_student_is_bad_input_naming_its_line() {
+    // a = 1e308 made the first loss infinite: reported as "diverged after 0 steps", exit 1.
+    let dir = scratch("huge-a");
+    let (t, s) = write_inputs(&dir, TEACHER, "# a, w\n0.5,1,0,0\n1e308,0,1,0\n");
+    let out = dir.join("out");
+    let o = overparam(&[
+        "teacher-student",
+        "--teacher",
+        t.to_str().unwrap(),
+        "--student",
+        s.to_str().unwrap(),
+        "--steps",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("too large for f64"), "{e}");
+    assert!(
+        e.contains("student.csv line 3") && e.contains("a = 1e308"),
+        "{e}"
+    );
+    assert!(!e.contains("diverged"), "{e}");
+    assert_eq!(entries(&dir), ["student.csv", "teacher.csv"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_and_directories_are_refused_as_inputs() {
+    let dir = scratch("devices");
+    let (t, _) = write_inputs(&dir, TEACHER, STUDENT);
+    for (student, needle) in [
+        ("/dev/zero", "is a character device"),
+        (dir.to_str().unwrap(), "is a directory"),
+    ] {
+        let start = std::time::Instant::now();
+        let o = overparam(&[
+            "teacher-student",
+            "--teacher",
+            t.to_str().unwrap(),
+            "--student",
+            student,
+            "--steps",
+            "10",
+            "--out",
+            dir.join("out").to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{student}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{student}: {}", stderr(&o));
+        assert!(start.elapsed().as_secs() < 5);
+        assert_eq!(entries(&dir), ["student.csv", "teacher.csv"]);
+    }
+}
+
+/// Runs teacher-student with `stdin` piped in and the given --teacher/--student paths.
+fn teacher_student_stdin(
+    dir: &Path,
+    teacher: &str,
+    student: &str,
+    stdin: &[u8],
+    extra: &[&str],
+) -> Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_overparam"))
+        .args([
+            "teacher-student",
+            "--teacher",
+            teacher,
+            "--student",
+            student,
+            "--steps",
+            "5",
+        ])
+        .args(["--out", dir.join("out").to_str().unwrap()])
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let bytes = stdin.to_vec();
+    // The tool may refuse before reading everything: a broken pipe is expected then.
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&bytes);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+#[test]
+fn stdin_is_read_once_and_under_the_size_cap() {
+    let dir = scratch("stdin");
+    let (t, s) = write_inputs(&dir, TEACHER, STUDENT);
+    let (t, s) = (t.to_str().unwrap(), s.to_str().unwrap());
+    let o = teacher_student_stdin(&dir, t, "-", STUDENT.as_bytes(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::remove_dir_all(dir.join("out")).unwrap();
+
+    let o = teacher_student_stdin(&dir, "-", "-", STUDENT.as_bytes(), &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("can be read only once"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A stream has no size to check up front: the cap must hold while reading.
+    let mut endless = STUDENT.as_bytes().to_vec();
+    endless.resize(3 << 20, b'\n');
+    let o = teacher_student_stdin(&dir, t, "-", &endless, &["--max-input-mib", "1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("more than the limit of 1 MiB"),
+        "{}",
+        stderr(&o)
+    );
+
+    // and a regular file larger than the cap is refused before it is read
+    let big = dir.join("big.csv");
+    std::fs::write(&big, &endless).unwrap();
+    let o = teacher_student_stdin(
+        &dir,
+        t,
+        big.to_str().unwrap(),
+        b"",
+        &["--max-input-mib", "1"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("3145728 bytes, more than the limit of 1 MiB"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = s;
+    assert_eq!(entries(&dir), ["big.csv", "student.csv", "teacher.csv"]);
+}

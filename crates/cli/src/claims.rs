@@ -21,6 +21,7 @@ pub const DEFAULT_OUT: &str = "reports/latest";
 use crate::usage_error;
 
 #[derive(clap::Args)]
+#[command(allow_negative_numbers = true)]
 pub struct RunArgs {
     /// Claim ids to run (see `overparam list`).
     #[arg(required_unless_present = "all", conflicts_with = "all")]
@@ -33,7 +34,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "quick", value_parser = ["quick", "full"])]
     pub profile: String,
     /// Master seed; every random stream is derived from it, the claim id and the cell.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::input_args::parse_seed)]
     pub seed: u64,
     /// Report directory, written in full or not at all [default: reports/latest, which holds
     /// the latest run and is replaced when it carries a run's .overparam marker]. An explicit

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use overparam_checks::{Table, Value};
+use overparam_input::InputReader;
 use overparam_kernel::critical::{
     AnalysisError, PointAnalysis, SymmetricAnalysis, Tolerances, analyse_point,
     analyse_symmetric_point, dense_hessian_bytes,
@@ -16,11 +17,12 @@ use overparam_linalg::Par;
 use overparam_report::{OutputDir, OutputKind, table_to_csv};
 use serde::Serialize;
 
-use crate::input::read_numeric_csv;
+use crate::input_args::InputArgs;
 use crate::usage_error;
 
 #[derive(clap::Args)]
 #[command(
+    allow_negative_numbers = true,
     long_about = "Loss, gradient norm and Hessian spectrum (with respect to the first-layer \
                   weights W, output weights fixed at 1) of L(W) = 1/2 E_{x~N(0,I)}[(sum_i \
                   relu(w_i.x) - sum_j relu(v_j.x))^2], and a classification: minimum (critical, \
@@ -66,6 +68,8 @@ pub struct HessianArgs {
     /// Use the dense Hessian even where the point's symmetry allows the block computation.
     #[arg(long)]
     dense: bool,
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 #[derive(Serialize)]
@@ -91,8 +95,10 @@ struct Summary {
     method: String,
 }
 
-fn read_net(path: &std::path::Path) -> Result<TwoLayerNet, String> {
-    let table = read_numeric_csv(path, false).map_err(|e| e.to_string())?;
+fn read_net(reader: &InputReader, path: &std::path::Path) -> Result<TwoLayerNet, String> {
+    let table = reader
+        .read_numeric_csv(path, false)
+        .map_err(|e| e.to_string())?;
     let k = table.rows.len();
     TwoLayerNet::new(vec![1.0; k], &table.rows).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -108,14 +114,15 @@ pub fn run(args: HessianArgs) -> ExitCode {
     if !(args.memory_limit_gib.is_finite() && args.memory_limit_gib > 0.0) {
         return usage_error("--memory-limit-gib must be positive");
     }
-    let student = match read_net(&args.weights) {
+    let reader = args.input.reader();
+    let student = match read_net(&reader, &args.weights) {
         Ok(n) => n,
         Err(e) => return usage_error(&e),
     };
     let d = student.dim();
     let (teacher, teacher_name) = match &args.teacher {
         None => (TwoLayerNet::identity(d), format!("I_{d}")),
-        Some(p) => match read_net(p) {
+        Some(p) => match read_net(&reader, p) {
             Ok(t) if t.dim() == d => (t, p.display().to_string()),
             Ok(t) => {
                 return usage_error(&format!(

@@ -18,7 +18,7 @@ macro_rules! say {
 
 mod claims;
 mod hessian;
-pub mod input;
+mod input_args;
 mod spline;
 mod teacher_student;
 

@@ -7,11 +7,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use overparam_kernel::SmoothingSpline;
-use overparam_kernel::spline::MIN_POINTS;
+use overparam_input::xy::{fit_spline, parse_xy};
 use overparam_report::check_output_file;
 
-use crate::input::read_numeric_csv;
+use crate::input_args::InputArgs;
 use crate::usage_error;
 
 /// Most output points accepted (about 100 MB of CSV).
@@ -20,8 +19,10 @@ const MAX_GRID: usize = 1_000_000;
 #[derive(clap::Args)]
 #[command(allow_negative_numbers = true)]
 pub struct SplineArgs {
-    /// CSV file with header `x,y` (other columns are ignored): at least 3 points, x strictly
-    /// increasing (sorted, without duplicates), every value finite.
+    /// CSV file (or - for standard input) with a header naming columns `x` and `y`; other
+    /// columns are not read and may hold anything. At least 3 points, x strictly increasing
+    /// (sorted, without duplicates), neighbouring x at least 1e-12 of the range apart, x and y
+    /// finite.
     #[arg(long)]
     pub data: PathBuf,
     /// Smoothing parameter lambda > 0 of sum (y - f(x))^2 + lambda * integral f''^2.
@@ -38,6 +39,8 @@ pub struct SplineArgs {
     /// `x,f,df,d2f` (output of this command). Never a directory, a link or a device.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// The first line of every file spline writes; `--force` replaces only files that start with it.
@@ -67,48 +70,15 @@ fn fit_and_write(args: &SplineArgs) -> Result<String, String> {
             args.grid
         ));
     }
-    let table = read_numeric_csv(&args.data, true).map_err(|e| e.to_string())?;
-    let column = |name: &str| {
-        table.column(name).ok_or_else(|| {
-            format!(
-                "{}: no column named '{name}' (a header line `x,y` is required)",
-                args.data.display()
-            )
-        })
-    };
-    let (x, y) = (column("x")?, column("y")?);
-    if x.len() < MIN_POINTS {
-        return Err(format!(
-            "{}: {} data points; a cubic smoothing spline needs at least {MIN_POINTS}",
-            args.data.display(),
-            x.len()
-        ));
-    }
-    if let Some(i) = x.windows(2).position(|w| w[1] <= w[0]) {
-        let what = if x[i + 1] == x[i] {
-            "duplicate"
-        } else {
-            "decreasing"
-        };
-        return Err(format!(
-            "{}: x must be strictly increasing; data rows {} and {} have {what} x ({} then {}). \
-             Sort the file by x and merge repeated x (for example by averaging their y)",
-            args.data.display(),
-            i + 1,
-            i + 2,
-            x[i],
-            x[i + 1]
-        ));
-    }
-    let spline = SmoothingSpline::fit(&x, &y, args.lambda)
-        .map_err(|e| format!("{}: {e}", args.data.display()))?;
-    if spline.solve_residual() > 1e-10 {
-        return Err(format!(
-            "the spline system is too ill-conditioned to solve reliably (backward error {:.1e}); \
-             rescale x or lambda",
-            spline.solve_residual()
-        ));
-    }
+    let bytes = args
+        .input
+        .reader()
+        .read_bytes(&args.data)
+        .map_err(|e| e.to_string())?;
+    let data = parse_xy(&bytes).map_err(|e| e.at(&args.data).to_string())?;
+    let spline =
+        fit_spline(&data, args.lambda).map_err(|e| format!("{}: {e}", args.data.display()))?;
+    let (x, y) = (&data.x, &data.y);
     let (lo, hi) = (x[0], x[x.len() - 1]);
     let mut text = format!("{HEADER}\n");
     for j in 0..args.grid {
@@ -127,7 +97,7 @@ fn fit_and_write(args: &SplineArgs) -> Result<String, String> {
         args.out.display(),
         x.len(),
         args.lambda,
-        spline.objective(&y)
+        spline.objective(y)
     ))
 }
 

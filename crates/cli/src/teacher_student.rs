@@ -10,16 +10,19 @@ use std::process::ExitCode;
 
 use overparam_checks::{Table, Value};
 use overparam_kernel::{
-    DescentConfig, PopulationLoss, TwoLayerNet, align, cluster_masses, gradient_descent,
-    teacher_masses,
+    DescentConfig, PopulationLoss, align, cluster_masses, gradient_descent, teacher_masses,
 };
 use overparam_report::{OutputDir, OutputKind, table_to_csv};
 
-use crate::input::read_numeric_csv;
+use overparam_input::InputReader;
+use overparam_input::network::{Named, NetworkFile, check_pair, parse_network};
+
+use crate::input_args::InputArgs;
 use crate::usage_error;
 
-const NETWORK_FORMAT: &str = "CSV with no header, one row per hidden neuron: the output weight \
-a_i first, then the d entries of the weight vector w_i (every row has d + 1 numbers)";
+/// Most points per decade of the trajectory's step grid: with 1000 the grid already holds every
+/// step up to about 4000 and 1000 points per decade beyond; more only slows building the grid.
+pub const MAX_POINTS_PER_DECADE: u32 = 1000;
 
 /// What `overparam teacher-student --help` prints after the one-line summary.
 pub const LONG_ABOUT: &str = "\
@@ -31,7 +34,8 @@ Input (--teacher, --student): CSV with no header, one row per hidden neuron:
     a_i, w_i1, ..., w_id
 the output weight first, then the d entries of the weight vector (the network is
 x -> sum_i a_i relu(w_i . x)). Every row has d + 1 numbers; teacher and student must have the
-same d. Blank lines and lines starting with '#' are ignored.
+same d. Blank lines and lines starting with '#' are ignored. Either file may be - (standard
+input; not both); files larger than --max-input-mib are refused.
 
 Output (DIR = --out), written in full or not at all:
     DIR/trajectory.csv  step,loss,grad_norm on a logarithmic grid of steps (0 and N included)
@@ -45,9 +49,11 @@ Output (DIR = --out), written in full or not at all:
 
 Exit status: 0 done; 1 gradient descent diverged (try a smaller --lr), nothing written;
 2 bad input (missing or malformed CSV, NaN or infinity, rows of different lengths, fewer than
-2 columns, mismatched d, non-positive --steps or --lr, unwritable --out), nothing written.";
+2 columns, mismatched d, non-positive --steps or --lr, a starting point whose loss or gradient
+overflows f64, unwritable --out), nothing written.";
 
 #[derive(clap::Args)]
+#[command(allow_negative_numbers = true)]
 pub struct TeacherStudentArgs {
     /// Teacher network CSV: rows a_j,w_j1,...,w_jd (no header).
     #[arg(long, value_name = "T.csv")]
@@ -61,8 +67,13 @@ pub struct TeacherStudentArgs {
     /// Learning rate (step size), > 0.
     #[arg(long, value_name = "ETA", default_value_t = 0.05)]
     pub lr: f64,
-    /// Points of the logarithmic step grid per decade.
-    #[arg(long, value_name = "K", default_value_t = 12)]
+    /// Points of the logarithmic step grid per decade (1 to 1000).
+    #[arg(
+        long,
+        value_name = "K",
+        default_value_t = 12,
+        value_parser = clap::value_parser!(u32).range(1..=MAX_POINTS_PER_DECADE as i64)
+    )]
     pub points_per_decade: u32,
     /// Output directory, written in full or not at all [default: reports/teacher-student, which
     /// holds the latest run and is replaced when it carries a teacher-student .overparam
@@ -79,44 +90,27 @@ pub struct TeacherStudentArgs {
     /// No summary on stdout (errors are still printed).
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// Reads a network file in the documented format.
-fn read_network(path: &Path, role: &str) -> Result<TwoLayerNet, String> {
-    let table = read_numeric_csv(path, false).map_err(|e| format!("{role} {e}"))?;
-    if table.ncols() < 2 {
-        return Err(format!(
-            "{role} {}: each row needs at least 2 numbers (the output weight a, then the weight \
-             vector w), found {}. Format: {NETWORK_FORMAT}",
-            path.display(),
-            table.ncols()
-        ));
-    }
-    let a: Vec<f64> = table.rows.iter().map(|r| r[0]).collect();
-    let rows: Vec<Vec<f64>> = table.rows.iter().map(|r| r[1..].to_vec()).collect();
-    TwoLayerNet::new(a, &rows).map_err(|e| format!("{role} {}: {e}", path.display()))
+fn read_network(reader: &InputReader, path: &Path, role: &str) -> Result<NetworkFile, String> {
+    reader
+        .read_bytes(path)
+        .and_then(|bytes| parse_network(&bytes).map_err(|e| e.at(path)))
+        .map_err(|e| format!("{role} {e}"))
 }
 
 pub fn run(args: TeacherStudentArgs) -> ExitCode {
-    let teacher = match read_network(&args.teacher, "teacher") {
-        Ok(t) => t,
-        Err(e) => return usage_error(&e),
+    let reader = args.input.reader();
+    let (teacher_file, student_file) = match (
+        read_network(&reader, &args.teacher, "teacher"),
+        read_network(&reader, &args.student, "student"),
+    ) {
+        (Ok(t), Ok(s)) => (t, s),
+        (Err(e), _) | (_, Err(e)) => return usage_error(&e),
     };
-    let student = match read_network(&args.student, "student") {
-        Ok(s) => s,
-        Err(e) => return usage_error(&e),
-    };
-    if teacher.dim() != student.dim() {
-        return usage_error(&format!(
-            "teacher {} has input dimension d = {} ({} numbers per row) but student {} has \
-             d = {}; both must have the same d",
-            args.teacher.display(),
-            teacher.dim(),
-            teacher.dim() + 1,
-            args.student.display(),
-            student.dim()
-        ));
-    }
     if args.steps < 1 {
         return usage_error(&format!(
             "--steps must be a positive number of gradient steps, got {}",
@@ -129,9 +123,26 @@ pub fn run(args: TeacherStudentArgs) -> ExitCode {
             args.lr
         ));
     }
-    if args.points_per_decade == 0 {
-        return usage_error("--points-per-decade must be at least 1");
+    // After the cheap argument checks: this one evaluates the loss once.
+    let (teacher_name, student_name) = (
+        args.teacher.display().to_string(),
+        args.student.display().to_string(),
+    );
+    if let Err(e) = check_pair(
+        &Named {
+            role: "teacher",
+            file: &teacher_name,
+            network: &teacher_file,
+        },
+        &Named {
+            role: "student",
+            file: &student_name,
+            network: &student_file,
+        },
+    ) {
+        return usage_error(&e);
     }
+    let (teacher, student) = (teacher_file.net, student_file.net);
     // Check the output location before training, so a bad --out costs nothing.
     let prepared = match &args.out {
         Some(dir) => OutputDir::prepare(dir, OutputKind::TeacherStudent, args.force),

@@ -135,19 +135,28 @@ impl From<ShapeError> for DescentError {
 
 /// The steps 0, T and round(10^(k / per_decade)) for k = 0, 1, ... up to T, ascending and
 /// without duplicates.
+///
+/// Runs in time proportional to the grid's length for any `per_decade`: exponents that round
+/// to the step just added are skipped rather than visited one by one (with per_decade = 4e9 a
+/// u32 exponent used to wrap before reaching T = 10, and the loop never ended). The output is the
+/// same as visiting every k (`tests::skipping_exponents_changes_nothing`).
 pub fn log_grid(steps: u64, per_decade: u32) -> Vec<u64> {
-    let per_decade = per_decade.max(1) as f64;
+    let per_decade = f64::from(per_decade.max(1));
     let mut grid = vec![0];
-    let mut k = 0u32;
+    let mut k: u64 = 0;
     loop {
-        let t = 10f64.powf(f64::from(k) / per_decade).round() as u64;
+        let t = 10f64.powf(k as f64 / per_decade).round() as u64;
         if t >= steps {
             break;
         }
         if grid.last() != Some(&t) {
             grid.push(t);
         }
-        k += 1;
+        // The next new step needs 10^(k / per_decade) >= t + 0.5, i.e. k >= per_decade
+        // log10(t + 0.5). Every exponent below that estimate minus 2 rounds to t again (the
+        // margin covers rounding in log10 and powf), so jumping there skips only repeats.
+        let first_new = (per_decade * (t as f64 + 0.5).log10()).floor() as u64;
+        k = (k + 1).max(first_new.saturating_sub(2));
     }
     if steps > 0 {
         grid.push(steps);
@@ -233,6 +242,56 @@ pub fn gradient_descent(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The grid as first written: every exponent visited (k widened to u64 so it cannot wrap).
+    fn log_grid_visiting_every_exponent(steps: u64, per_decade: u32) -> Vec<u64> {
+        let per_decade = f64::from(per_decade.max(1));
+        let mut grid = vec![0];
+        let mut k = 0u64;
+        loop {
+            let t = 10f64.powf(k as f64 / per_decade).round() as u64;
+            if t >= steps {
+                break;
+            }
+            if grid.last() != Some(&t) {
+                grid.push(t);
+            }
+            k += 1;
+        }
+        if steps > 0 {
+            grid.push(steps);
+        }
+        grid
+    }
+
+    #[test]
+    fn skipping_exponents_changes_nothing() {
+        let steps = [
+            0, 1, 2, 3, 9, 10, 11, 99, 100, 1000, 12_345, 200_000, 1_000_000,
+        ];
+        let densities = (1..=64).chain([100, 128, 999, 1000, 4096, 50_000]);
+        for per_decade in densities {
+            for &t in &steps {
+                assert_eq!(
+                    log_grid(t, per_decade),
+                    log_grid_visiting_every_exponent(t, per_decade),
+                    "steps {t}, per_decade {per_decade}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn huge_densities_end_quickly() {
+        // per_decade = 4e9 wrapped a u32 exponent before reaching 10: the loop never ended.
+        let start = std::time::Instant::now();
+        assert_eq!(log_grid(10, 4_000_000_000), (0..=10).collect::<Vec<_>>());
+        assert_eq!(log_grid(10, u32::MAX), (0..=10).collect::<Vec<_>>());
+        let g = log_grid(u64::MAX, 1);
+        assert_eq!(g.len(), 22, "0, 10^0 ..= 10^19 and T: {g:?}");
+        assert_eq!(g.last(), Some(&u64::MAX));
+        assert!(start.elapsed().as_secs() < 5);
+    }
 
     #[test]
     fn grid_is_logarithmic_and_ends_at_t() {

@@ -1,0 +1,6 @@
+//! Fuzz target `numeric_csv`: see overparam_input::fuzzing::numeric_csv for what it checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = overparam_input::fuzzing::numeric_csv(data);
+});

@@ -171,8 +171,15 @@ mod tests {
             ("manifest", fuzz_read_manifest),
             ("csv", fuzz_read_csv),
         ];
+        let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
         for (reader, entry) in readers {
-            for (path, bytes) in corpus(reader) {
+            let files = corpus(reader);
+            // Once the corpus is committed, an emptied folder would make this test vacuous.
+            assert!(
+                !committed.is_dir() || !files.is_empty(),
+                "fuzz/corpus/diff_{reader} is missing or empty"
+            );
+            for (path, bytes) in files {
                 let outcome = std::panic::catch_unwind(|| entry(&bytes));
                 assert!(outcome.is_ok(), "{} panicked", path.display());
             }

@@ -162,11 +162,13 @@ mod tests {
         files
     }
 
+    type EntryPoint = fn(&[u8]);
+
     /// Replays every committed corpus file (when the folder exists) through its entry point;
     /// a panic names the file.
     #[test]
     fn the_committed_corpus_replays_without_panic() {
-        let readers: [(&str, fn(&[u8])); 3] = [
+        let readers: [(&str, EntryPoint); 3] = [
             ("verdict", fuzz_read_verdict),
             ("manifest", fuzz_read_manifest),
             ("csv", fuzz_read_csv),

@@ -67,10 +67,11 @@ enum Command {
         |value| or 1e-13, so that rounding around zero is not a regression; integers, text \
         and empty cells exactly); every SVG plot and any other file by SHA-256 content hash. \
         A claim, criterion or file present on one side only is a regression. At most 5 changed \
-        cells are listed per CSV file; the rest are counted.\n\n\
+        cells are listed per CSV file (rows counted from 1 after the header); the rest are \
+        counted.\n\n\
         Not compared (not evidence): index.html, summary.md, the provenance and timings in \
-        manifest.json, the prose of criteria. Files over 256 MiB, symbolic links, FIFOs and \
-        devices inside a run directory are refused.\n\n\
+        manifest.json, the texts in verdict.json (statement, reason, detail). Files over \
+        256 MiB, symbolic links, FIFOs and devices inside a run directory are refused.\n\n\
         A verdict that improves is reported, not counted as a regression. Exit status: 0 no \
         regression, 1 regressions, 2 an input that is not a comparable run directory."
     )]

@@ -12,7 +12,8 @@
 //!
 //! What is not compared, because it is not evidence: index.html and summary.md (rendered from
 //! the above), the provenance and timings in manifest.json (git, rustc, CPU, threads, times,
-//! wall time, peak memory), and the prose of criteria (`reason`, `detail`, `description`).
+//! wall time, peak memory), and the texts in verdict.json (`statement`, `reason`, `detail`,
+//! `description`, `error`).
 //!
 //! Policy for verdict.json: verdicts, `holds` flags and criteria compared with `==` (counts)
 //! must match exactly. Other measured values may move by `tolerance * |baseline|`, where
@@ -171,7 +172,8 @@ impl DiffReport {
             .collect();
         let _ = writeln!(
             out,
-            "not compared: {}; the prose of criteria (reason, detail)",
+            "not compared: {}; the texts in verdict.json (statement, reason, detail, \
+             description, error)",
             not.join(", ")
         );
         let _ = writeln!(

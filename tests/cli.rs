@@ -110,7 +110,7 @@ fn foreign_non_empty_directory_is_kept_unless_forced() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         entries(&out),
-        [ID, "index.html", "manifest.json", "summary.md"]
+        [".overparam", ID, "index.html", "manifest.json", "summary.md"]
     );
     assert_eq!(entries(&root), ["mine"], "no staging directory left behind");
 }

@@ -52,15 +52,28 @@ enum Command {
     /// Run claims and write a report directory (index.html, summary.md, manifest.json, and per
     /// claim verdict.json, CSV evidence and SVG plots).
     Run(claims::RunArgs),
-    /// Compare two run directories: verdicts and every criterion's measured value against a
-    /// tolerance policy. Exit 1 on any regression, 0 otherwise, 2 if a directory is unreadable.
+    /// Compare two run directories: verdicts, every criterion and control, every CSV cell and
+    /// every plot. Exit 1 on any regression, 0 otherwise, 2 if an input is not a run directory.
     #[command(
         long_about = "Compare run directory NEW against BASELINE (both written by \
-        `overparam run`). Verdicts, holds flags and exact criteria (counts) must match; other \
-        measured values may move by a relative 1e-6, or by the tolerance a criterion states \
-        (absolute, for rounding-level quantities such as residuals). Prints every item that is \
-        not identical. A verdict that improves is reported, not counted as a regression. Exit \
-        status: 0 no regression, 1 regressions, 2 unreadable input."
+        `overparam run`: each carries a .overparam marker of kind run, format 1; anything else, \
+        such as a teacher-student or hessian output or a manifest.json without profile, \
+        master_seed and claims, is refused with exit 2).\n\n\
+        Compared: verdicts; per criterion and control the measured value, comparator, \
+        threshold, interval and holds flags (measured values may move by a relative 1e-6, or by \
+        the tolerance a criterion states, absolute for rounding-level quantities such as \
+        residuals; counts exactly); every CSV file cell by cell (same columns and row count; \
+        numbers within a relative 1e-6 or an absolute floor of 1e-9 of the column's largest \
+        |value| or 1e-13, so that rounding around zero is not a regression; integers, text \
+        and empty cells exactly); every SVG plot and any other file by SHA-256 content hash. \
+        A claim, criterion or file present on one side only is a regression. At most 5 changed \
+        cells are listed per CSV file (rows counted from 1 after the header); the rest are \
+        counted.\n\n\
+        Not compared (not evidence): index.html, summary.md, the provenance and timings in \
+        manifest.json, the texts in verdict.json (statement, reason, detail). Files over \
+        256 MiB, symbolic links, FIFOs and devices inside a run directory are refused.\n\n\
+        A verdict that improves is reported, not counted as a regression. Exit status: 0 no \
+        regression, 1 regressions, 2 an input that is not a comparable run directory."
     )]
     Diff {
         /// The reference run directory (e.g. reports/baseline).

@@ -20,7 +20,13 @@ pub mod marker;
 mod plot;
 mod write;
 
-pub use diff::{DiffReport, diff_runs};
+/// Pure entry points over bytes for the cargo-fuzz targets of the diff's readers.
+#[doc(hidden)]
+pub use diff::fuzz as fuzzing;
+pub use diff::{
+    COLUMN_SCALE_FLOOR, DEFAULT_RELATIVE_TOLERANCE, DiffReport, DiffRow, MAX_CHANGED_CELLS_SHOWN,
+    MAX_FILE_BYTES, ROUNDING_FLOOR, Status, diff_runs,
+};
 pub use manifest::{ClaimRecord, Manifest, peak_memory_mib, reset_peak_memory, timestamp_utc};
 pub use marker::{MARKER_FILE, Marker, MarkerError, OutputKind, read_marker};
 pub use plot::render_svg;

@@ -124,12 +124,11 @@ impl Compensated {
 /// output weight): `true` for each student row that is removed with its teacher partner, and
 /// for each teacher row that is its partner. O((k + m) d) expected.
 fn coincident_rows(student: &TwoLayerNet, teacher: Teacher<'_>) -> (Vec<bool>, Vec<bool>) {
-    let (k, d) = (student.width(), student.dim());
-    let mut student_gone = vec![false; k];
+    let mut student_gone = vec![false; student.width()];
     let mut teacher_gone = vec![false; teacher.width()];
     match teacher {
         Teacher::Identity { .. } => {
-            for i in 0..k {
+            for (i, gone) in student_gone.iter_mut().enumerate() {
                 if student.a()[i] != 1.0 {
                     continue;
                 }
@@ -137,13 +136,10 @@ fn coincident_rows(student: &TwoLayerNet, teacher: Teacher<'_>) -> (Vec<bool>, V
                 let Some(j) = row.iter().position(|&x| x == 1.0) else {
                     continue;
                 };
-                let unit = row
-                    .iter()
-                    .enumerate()
-                    .all(|(r, &x)| r == j || x == 0.0);
+                let unit = row.iter().enumerate().all(|(r, &x)| r == j || x == 0.0);
                 if unit && !teacher_gone[j] {
                     teacher_gone[j] = true;
-                    student_gone[i] = true;
+                    *gone = true;
                 }
             }
         }
@@ -162,23 +158,25 @@ fn coincident_rows(student: &TwoLayerNet, teacher: Teacher<'_>) -> (Vec<bool>, V
             for j in 0..t.width() {
                 by_key.entry(key(t, j)).or_default().push(j);
             }
-            for i in 0..k {
+            for (i, gone) in student_gone.iter_mut().enumerate() {
                 let Some(candidates) = by_key.get_mut(&key(student, i)) else {
                     continue;
                 };
                 let same = |j: usize| {
                     t.a()[j] == student.a()[i]
-                        && t.neuron(j).iter().zip(student.neuron(i)).all(|(x, y)| x == y)
+                        && t.neuron(j)
+                            .iter()
+                            .zip(student.neuron(i))
+                            .all(|(x, y)| x == y)
                 };
                 if let Some(pos) = candidates.iter().position(|&j| same(j)) {
                     let j = candidates.swap_remove(pos);
                     teacher_gone[j] = true;
-                    student_gone[i] = true;
+                    *gone = true;
                 }
             }
         }
     }
-    debug_assert_eq!(student.dim(), d);
     (student_gone, teacher_gone)
 }
 
@@ -247,7 +245,12 @@ pub fn bounded_loss(
                 for &j in &remaining {
                     let u = row[j] * inv;
                     let rest = prefix[j] + suffix[j + 1];
-                    let pair = Pair::from_sums(ri, 1.0, rest + (u - 1.0) * (u - 1.0), rest + (u + 1.0) * (u + 1.0));
+                    let pair = Pair::from_sums(
+                        ri,
+                        1.0,
+                        rest + (u - 1.0) * (u - 1.0),
+                        rest + (u + 1.0) * (u + 1.0),
+                    );
                     sum.add(-a[i] * pair.kernel());
                     term_errors += pair_factor * a[i].abs() * ri;
                 }
@@ -332,10 +335,21 @@ mod tests {
 
     #[test]
     fn row_order_and_signed_zeros_do_not_matter() {
-        let teacher = net(&[vec![1.0, 0.5, 0.0], vec![0.2, -0.3, 0.9], vec![0.0, 1.0, 0.0]]);
-        let student = net(&[vec![0.0, 1.0, -0.0], vec![1.0, 0.5, 0.0], vec![0.2, -0.3, 0.9]]);
+        let teacher = net(&[
+            vec![1.0, 0.5, 0.0],
+            vec![0.2, -0.3, 0.9],
+            vec![0.0, 1.0, 0.0],
+        ]);
+        let student = net(&[
+            vec![0.0, 1.0, -0.0],
+            vec![1.0, 0.5, 0.0],
+            vec![0.2, -0.3, 0.9],
+        ]);
         let l = bounded_loss(&student, Teacher::Net(&teacher)).unwrap();
-        assert_eq!((l.value, l.rounding_bound, l.coincident_rows), (0.0, 0.0, 3));
+        assert_eq!(
+            (l.value, l.rounding_bound, l.coincident_rows),
+            (0.0, 0.0, 3)
+        );
         let permuted_identity = net(&[
             vec![0.0, 0.0, 1.0],
             vec![1.0, -0.0, 0.0],
@@ -361,7 +375,10 @@ mod tests {
                 ((state >> 40) as i64 - (1 << 23)) as f64 / (1u64 << 20) as f64
             };
             let q: Vec<Vec<f64>> = (0..d).map(|_| (0..d).map(|_| next()).collect()).collect();
-            let w: Vec<Vec<f64>> = q.iter().map(|r| r.iter().map(|x| x * s).collect()).collect();
+            let w: Vec<Vec<f64>> = q
+                .iter()
+                .map(|r| r.iter().map(|x| x * s).collect())
+                .collect();
             let (teacher, student) = (net(&q), net(&w));
             let mut gram = 0.0;
             for qi in &q {
@@ -399,14 +416,30 @@ mod tests {
 
     #[test]
     fn agrees_with_the_claims_evaluation_away_from_the_minimum() {
-        let teacher = net(&[vec![1.0, 0.0, 0.0], vec![0.5, 0.8, 0.0], vec![0.2, 0.3, 0.9]]);
-        let student = net(&[vec![0.3, -0.2, 0.1], vec![0.0, 0.0, 0.0], vec![1.0, 0.5, -0.4]]);
+        let teacher = net(&[
+            vec![1.0, 0.0, 0.0],
+            vec![0.5, 0.8, 0.0],
+            vec![0.2, 0.3, 0.9],
+        ]);
+        let student = net(&[
+            vec![0.3, -0.2, 0.1],
+            vec![0.0, 0.0, 0.0],
+            vec![1.0, 0.5, -0.4],
+        ]);
         let reference = PopulationLoss::new(teacher.clone()).loss(&student).unwrap();
         let l = bounded_loss(&student, Teacher::Net(&teacher)).unwrap();
-        assert!((l.value - reference).abs() <= l.rounding_bound + 1e-14, "{l:?} {reference}");
-        let reference = PopulationLoss::new(TwoLayerNet::identity(3)).loss(&student).unwrap();
+        assert!(
+            (l.value - reference).abs() <= l.rounding_bound + 1e-14,
+            "{l:?} {reference}"
+        );
+        let reference = PopulationLoss::new(TwoLayerNet::identity(3))
+            .loss(&student)
+            .unwrap();
         let l = bounded_loss(&student, Teacher::Identity { d: 3 }).unwrap();
-        assert!((l.value - reference).abs() <= l.rounding_bound + 1e-14, "{l:?} {reference}");
+        assert!(
+            (l.value - reference).abs() <= l.rounding_bound + 1e-14,
+            "{l:?} {reference}"
+        );
     }
 
     #[test]

@@ -51,7 +51,9 @@ pub enum Classification {
     NotCritical,
     /// Student row `zero_neuron` (0-based) is zero (or so small that its norm underflows to 0):
     /// the loss has a kink there, and neither gradient nor Hessian exists in general.
-    NonDifferentiable { zero_neuron: usize },
+    NonDifferentiable {
+        zero_neuron: usize,
+    },
 }
 
 impl Classification {
@@ -117,7 +119,10 @@ pub enum AnalysisError {
     /// The loss or gradient is not finite.
     NonFinite,
     /// The dense computation needs `bytes`, which this machine cannot allocate.
-    OutOfMemory { bytes: u128, reason: String },
+    OutOfMemory {
+        bytes: u128,
+        reason: String,
+    },
 }
 
 impl fmt::Display for AnalysisError {
@@ -200,7 +205,12 @@ fn memory_and_swap_bytes() -> Option<u128> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let field = |name: &str| -> Option<u128> {
         let line = text.lines().find(|l| l.starts_with(name))?;
-        let kib: u128 = line[name.len()..].trim().strip_suffix("kB")?.trim().parse().ok()?;
+        let kib: u128 = line[name.len()..]
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()?;
         Some(kib * 1024)
     };
     Some(field("MemTotal:")? + field("SwapTotal:").unwrap_or(0))
@@ -251,6 +261,26 @@ pub fn analyse_point(
         spectrum: eig.values,
         classification,
     })
+}
+
+/// A necessary condition for [`detect_symmetry`] in one O(k d) pass with at most 5
+/// comparisons per entry: both shapes it detects have at most 5 distinct values (alpha, beta;
+/// or a, b, c, e, f), and entries of one class lie within 2 tol of each other (each within tol
+/// of the class mean), so representatives more than 2 tol apart belong to distinct classes. A
+/// generic point fails after a handful of entries, before the sorting detection would start.
+pub fn may_have_detectable_symmetry(w: &[f64], rel_tol: f64) -> bool {
+    let scale = w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let spread = 2.0 * rel_tol * scale;
+    let mut representatives: Vec<f64> = Vec::with_capacity(6);
+    for &x in w {
+        if !representatives.iter().any(|r| (x - r).abs() <= spread) {
+            if representatives.len() == 5 {
+                return false;
+            }
+            representatives.push(x);
+        }
+    }
+    true
 }
 
 /// A point analysed through its symmetry: the spectrum as blocks with multiplicities, and the
@@ -349,8 +379,7 @@ mod tests {
         let d = 4;
         let loss = PopulationLoss::new(TwoLayerNet::identity(d));
         let zero = TwoLayerNet::from_flat(d, vec![1.0; d], vec![0.0; d * d]).unwrap();
-        let dense =
-            analyse_point(&loss, &zero, Tolerances::PUBLISHED, 1 << 30, Par::Seq).unwrap();
+        let dense = analyse_point(&loss, &zero, Tolerances::PUBLISHED, 1 << 30, Par::Seq).unwrap();
         let expected = Classification::NonDifferentiable { zero_neuron: 0 };
         assert_eq!(dense.classification, expected);
         // W = 0 is alpha I + beta (11^T - I) with alpha = beta = 0: the block path applies.
@@ -396,6 +425,35 @@ mod tests {
                 assert_eq!(a[(r, c)].to_bits(), b[(r, c)].to_bits());
             }
         }
+    }
+
+    #[test]
+    fn the_prefilter_never_rejects_a_detectable_point() {
+        use crate::symmetric_hessian::SymmetricPoint;
+        use crate::type_a::TypeA;
+        let d = 9;
+        let shapes = [
+            SymmetricPoint::Diagonal {
+                alpha: 0.9,
+                beta: -0.05,
+            },
+            SymmetricPoint::TypeA(TypeA {
+                a: 1.0,
+                b: -0.01,
+                c: 0.15,
+                e: 0.1,
+                f: -0.7,
+            }),
+        ];
+        for point in shapes {
+            let net = point.as_type_a().network(d);
+            assert!(detect_symmetry(net.w(), d, DETECTION_TOLERANCE).is_some());
+            assert!(may_have_detectable_symmetry(net.w(), DETECTION_TOLERANCE));
+        }
+        // Six distinct values: not one of the shapes.
+        let generic: Vec<f64> = (0..d * d).map(|i| i as f64).collect();
+        assert!(!may_have_detectable_symmetry(&generic, DETECTION_TOLERANCE));
+        assert!(detect_symmetry(&generic, d, DETECTION_TOLERANCE).is_none());
     }
 
     #[test]

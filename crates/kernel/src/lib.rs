@@ -61,8 +61,8 @@ pub mod type_a;
 
 pub use adapted::{AdaptedError, AdaptedSpline};
 pub use adapted_fd::{AdaptedSplineGrid, GridError};
-pub use bounded_loss::{BoundedLoss, bounded_loss};
 pub use alignment::{NeuronAlignment, align, cluster_masses, teacher_masses};
+pub use bounded_loss::{BoundedLoss, bounded_loss};
 pub use descent::{
     DescentConfig, DescentError, DescentRun, TrajectoryPoint, gradient_descent, log_grid,
 };

@@ -75,7 +75,9 @@ impl std::error::Error for ShapeError {}
 pub enum HessianError {
     Shape(ShapeError),
     /// The dense buffer of this many bytes could not be allocated.
-    OutOfMemory { bytes: u128 },
+    OutOfMemory {
+        bytes: u128,
+    },
 }
 
 impl fmt::Display for HessianError {

@@ -657,3 +657,23 @@ fn the_loss_is_never_negative_and_comes_with_its_rounding_bound() {
     );
     assert!(stdout(&o).contains("rounding error <="), "{}", stdout(&o));
 }
+
+/// The classes, the 0-based row of a zero neuron, the loss bound and the memory rule are in
+/// `--help` (the long text used to be shadowed by the subcommand's doc comment).
+#[test]
+fn help_explains_the_classes_the_loss_bound_and_the_memory_rule() {
+    let o = overparam(&["hessian", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = stdout(&o);
+    for phrase in [
+        "non-differentiable: zero",
+        "0-based data row",
+        "max(0, L)",
+        "rounding error",
+        "--memory-limit-gib",
+        "exit 1",
+        "blocks.csv",
+    ] {
+        assert!(help.contains(phrase), "--help lacks {phrase:?}:\n{help}");
+    }
+}

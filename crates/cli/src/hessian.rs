@@ -26,9 +26,9 @@ use serde::Serialize;
 use crate::input::read_numeric_csv;
 use crate::usage_error;
 
-#[derive(clap::Args)]
-#[command(
-    long_about = "Loss, gradient norm and Hessian spectrum (with respect to the first-layer \
+/// `overparam hessian --help`. It is attached in main.rs: the doc comment of the subcommand
+/// variant there would otherwise replace a `long_about` set on these arguments.
+pub const LONG_ABOUT: &str = "Loss, gradient norm and Hessian spectrum (with respect to the first-layer \
                   weights W, output weights fixed at 1) of L(W) = 1/2 E_{x~N(0,I)}[(sum_i \
                   relu(w_i.x) - sum_j relu(v_j.x))^2], and a classification: minimum (critical, \
                   lambda_min > eig-tol), saddle (lambda_min < -eig-tol), degenerate (|lambda_min| \
@@ -53,8 +53,9 @@ use crate::usage_error;
                   the limit that this machine cannot allocate is an error (exit 1), never an \
                   abort.\n\nInput: CSV without header, one row per neuron, d comma-separated \
                   numbers per row.\n\nExit status: 0 analysed, 1 not enough memory for an \
-                  accepted estimate, 2 bad input, a refused estimate or unwritable output."
-)]
+                  accepted estimate, 2 bad input, a refused estimate or unwritable output.";
+
+#[derive(clap::Args)]
 pub struct HessianArgs {
     /// Student weights: k rows of d numbers (no header).
     #[arg(long)]

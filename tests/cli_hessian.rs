@@ -677,3 +677,22 @@ fn help_explains_the_classes_the_loss_bound_and_the_memory_rule() {
         assert!(help.contains(phrase), "--help lacks {phrase:?}:\n{help}");
     }
 }
+
+/// Weights whose kernel overflows are bad input, refused before the output directory exists.
+#[test]
+fn an_overflowing_loss_is_refused_and_nothing_is_written() {
+    let dir = scratch("overflow");
+    let w = dir.join("w.csv");
+    std::fs::write(&w, "1e200,0\n0,1\n").unwrap();
+    let out = dir.join("out");
+    let o = overparam(&[
+        "hessian",
+        "--weights",
+        w.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not finite"), "{}", stderr(&o));
+    assert_eq!(entries(&dir), ["w.csv"]);
+}

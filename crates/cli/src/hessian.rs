@@ -212,6 +212,17 @@ pub fn run(args: HessianArgs) -> ExitCode {
         }
         Plan::Dense
     };
+    // The loss needs no big buffers (the teacher I_d stays implicit); computed before the output
+    // directory exists, so that a non-finite loss leaves nothing behind.
+    let teacher_ref = match &explicit_teacher {
+        Some(t) => Teacher::Net(t),
+        None => Teacher::Identity { d },
+    };
+    let reported = match bounded_loss(&student, teacher_ref) {
+        Ok(l) if l.value.is_finite() && l.rounding_bound.is_finite() => l,
+        Ok(_) => return usage_error("cannot analyse the point: the loss is not finite"),
+        Err(e) => return usage_error(&format!("cannot analyse the point: {e}")),
+    };
     let out = match &args.out {
         Some(dir) => match OutputDir::prepare(dir, None, args.force) {
             Ok(o) => Some(o),
@@ -222,15 +233,6 @@ pub fn run(args: HessianArgs) -> ExitCode {
     let tol = Tolerances {
         grad_norm: args.grad_tol,
         eigenvalue: args.eig_tol,
-    };
-    let teacher_ref = match &explicit_teacher {
-        Some(t) => Teacher::Net(t),
-        None => Teacher::Identity { d },
-    };
-    let reported = match bounded_loss(&student, teacher_ref) {
-        Ok(l) if l.value.is_finite() && l.rounding_bound.is_finite() => l,
-        Ok(_) => return usage_error("cannot analyse the point: the loss is not finite"),
-        Err(e) => return usage_error(&format!("cannot analyse the point: {e}")),
     };
     say!("point:          k = {k} students, d = {d}, teacher {teacher_name}");
 

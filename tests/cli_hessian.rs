@@ -678,7 +678,7 @@ fn help_explains_the_classes_the_loss_bound_and_the_memory_rule() {
     }
 }
 
-/// Weights whose kernel overflows are bad input, refused before the output directory exists.
+/// Weights whose kernel overflows are bad input: exit 2, and nothing is left behind.
 #[test]
 fn an_overflowing_loss_is_refused_and_nothing_is_written() {
     let dir = scratch("overflow");

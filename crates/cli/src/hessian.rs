@@ -212,8 +212,15 @@ pub fn run(args: HessianArgs) -> ExitCode {
         }
         Plan::Dense
     };
-    // The loss needs no big buffers (the teacher I_d stays implicit); computed before the output
-    // directory exists, so that a non-finite loss leaves nothing behind.
+    let out = match &args.out {
+        Some(dir) => match OutputDir::prepare(dir, None, args.force) {
+            Ok(o) => Some(o),
+            Err(e) => return usage_error(&e.to_string()),
+        },
+        None => None,
+    };
+    // After the output check, so that a bad --out is refused before any O((k + m)^2 d) work; a
+    // failure from here on drops `out`, which removes its staging directory.
     let teacher_ref = match &explicit_teacher {
         Some(t) => Teacher::Net(t),
         None => Teacher::Identity { d },
@@ -222,13 +229,6 @@ pub fn run(args: HessianArgs) -> ExitCode {
         Ok(l) if l.value.is_finite() && l.rounding_bound.is_finite() => l,
         Ok(_) => return usage_error("cannot analyse the point: the loss is not finite"),
         Err(e) => return usage_error(&format!("cannot analyse the point: {e}")),
-    };
-    let out = match &args.out {
-        Some(dir) => match OutputDir::prepare(dir, None, args.force) {
-            Ok(o) => Some(o),
-            Err(e) => return usage_error(&e.to_string()),
-        },
-        None => None,
     };
     let tol = Tolerances {
         grad_norm: args.grad_tol,

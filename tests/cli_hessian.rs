@@ -481,7 +481,12 @@ fn impossible_points_are_refused_from_their_shapes_with_the_estimate() {
     let square = dir.join("square.csv");
     write_generic_point(&square, 2000, 2000);
     let out = dir.join("out");
-    for (input, n) in [(&wide, "200000 x 200000"), (&square, "4000000 x 4000000")] {
+    for (input, k, d) in [(&wide, 1, 200_000), (&square, 2000, 2000)] {
+        let n = format!("{0} x {0}", k * d);
+        // The estimate printed is the kernel's, for these shapes and the teacher I_d.
+        let gib =
+            overparam_kernel::critical::dense_analysis_bytes(k, d, d) as f64 / (1u64 << 30) as f64;
+        let estimate = format!("{gib:.2} GiB");
         let o = overparam_within(
             &[
                 "hessian",
@@ -494,7 +499,7 @@ fn impossible_points_are_refused_from_their_shapes_with_the_estimate() {
         );
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(err.contains(n) && err.contains("GiB"), "{err}");
+        assert!(err.contains(&n) && err.contains(&estimate), "{err}");
         assert!(err.contains("--memory-limit-gib 8"), "{err}");
         assert!(!out.exists());
     }

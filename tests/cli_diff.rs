@@ -437,7 +437,8 @@ fn teacher_student_outputs_are_not_run_directories() {
         })
         .collect();
     let o = overparam(&["diff", outs[0].to_str().unwrap(), outs[1].to_str().unwrap()]);
-    refused(&o, &["not a run directory"]);
+    // Their marker names their kind, and diff says so.
+    refused(&o, &["overparam teacher-student", "run directories only"]);
 
     // Marked as what it is (as every output directory will be), it is refused by its kind.
     for out in &outs {

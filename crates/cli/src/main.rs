@@ -81,9 +81,10 @@ enum Command {
         /// The run directory to check.
         new: std::path::PathBuf,
     },
-    /// Loss, gradient and Hessian spectrum at user-supplied weights: minimum, saddle, degenerate
-    /// or not critical (the Safran-Shamir / Arjevani-Field loss, output weights 1, default
-    /// teacher I_d).
+    /// Loss, gradient and Hessian spectrum at user-supplied weights: minimum, saddle, degenerate,
+    /// not critical or non-differentiable (the Safran-Shamir / Arjevani-Field loss, output
+    /// weights 1, default teacher I_d).
+    #[command(long_about = hessian::LONG_ABOUT)]
     Hessian(hessian::HessianArgs),
     /// Fit a cubic smoothing spline, min sum (y - f(x))^2 + lambda * integral f''^2, to 1-D data
     /// (CSV with header x,y) and write f, f', f'' on an even grid (CSV x,f,df,d2f).

@@ -2,12 +2,18 @@
 //!
 //! Criticality and curvature are with respect to the first-layer weights W (output weights
 //! fixed), the setting of Safran-Shamir and Arjevani-Field.
+//!
+//! A student row that is zero is a kink of relu: the loss is not differentiable there in general
+//! (the one-sided derivatives along u and -u sum to E[|u.x| r(x)], r the residual of the other
+//! neurons, not zero), so such a point gets no first- or second-order verdict. A zero *teacher*
+//! row is harmless: relu(0.x) = 0, the neuron is simply absent and L stays smooth in W.
 
 use std::fmt;
 
 use overparam_linalg::{LinalgError, Par, ensure_fits, sym_eigen_bytes, sym_eigenvalues};
 
-use crate::population::{LossGradient, PopulationLoss, ShapeError, TwoLayerNet};
+use crate::arccos::norm;
+use crate::population::{HessianError, LossGradient, PopulationLoss, ShapeError, TwoLayerNet};
 use crate::symmetric_hessian::{SymmetricError, SymmetricSpectrum, symmetric_spectrum};
 use crate::symmetry::{
     DETECTION_TOLERANCE, DetectedSymmetry, detect_symmetry, is_identity_teacher,
@@ -43,6 +49,11 @@ pub enum Classification {
     /// Critical, with smallest eigenvalue within tolerance of zero (no second-order verdict).
     Degenerate,
     NotCritical,
+    /// Student row `zero_neuron` (0-based) is zero (or so small that its norm underflows to 0):
+    /// the loss has a kink there, and neither gradient nor Hessian exists in general.
+    NonDifferentiable {
+        zero_neuron: usize,
+    },
 }
 
 impl Classification {
@@ -52,8 +63,27 @@ impl Classification {
             Classification::Saddle => "saddle",
             Classification::Degenerate => "degenerate",
             Classification::NotCritical => "not-critical",
+            Classification::NonDifferentiable { .. } => "non-differentiable",
         }
     }
+
+    /// What a user reads: the name, and for a non-differentiable point which neuron is zero
+    /// (`non-differentiable: zero neuron 2`).
+    pub fn label(self) -> String {
+        match self {
+            Classification::NonDifferentiable { zero_neuron } => {
+                format!("non-differentiable: zero neuron {zero_neuron}")
+            }
+            other => other.name().to_owned(),
+        }
+    }
+}
+
+/// The first student row whose norm is 0 in floating point (every entry zero, or all so small
+/// that the squares underflow): the population loss code treats such a row as absent, and
+/// the loss is not differentiable there. O(k d).
+pub fn zero_neuron(student: &TwoLayerNet) -> Option<usize> {
+    (0..student.width()).find(|&i| norm(student.neuron(i)) == 0.0)
 }
 
 /// Loss, gradient norm and Hessian spectrum of a point, with the classification.
@@ -88,6 +118,11 @@ pub enum AnalysisError {
     Symmetric(SymmetricError),
     /// The loss or gradient is not finite.
     NonFinite,
+    /// The dense computation needs `bytes`, which this machine cannot allocate.
+    OutOfMemory {
+        bytes: u128,
+        reason: String,
+    },
 }
 
 impl fmt::Display for AnalysisError {
@@ -97,6 +132,11 @@ impl fmt::Display for AnalysisError {
             AnalysisError::Linalg(e) => e.fmt(f),
             AnalysisError::Symmetric(e) => e.fmt(f),
             AnalysisError::NonFinite => write!(f, "loss or gradient is not finite"),
+            AnalysisError::OutOfMemory { bytes, reason } => write!(
+                f,
+                "cannot allocate {:.3} GiB for the dense Hessian and its eigensolver: {reason}",
+                *bytes as f64 / GIB
+            ),
         }
     }
 }
@@ -116,13 +156,71 @@ pub fn classify(grad_norm: f64, lambda_min: f64, tol: Tolerances) -> Classificat
     }
 }
 
+const GIB: f64 = (1u64 << 30) as f64;
+
 /// Bytes of the dense Hessian of a k x d student plus its eigensolver workspace.
 pub fn dense_hessian_bytes(k: usize, d: usize) -> u128 {
-    sym_eigen_bytes(k * d, false) + (k * d) as u128 * (k * d) as u128 * 8
+    let n = k as u128 * d as u128;
+    // sym_eigen_bytes takes a usize; past usize::MAX the size is hopeless anyway.
+    let workspace = usize::try_from(n).map_or(n * n * 16, |n| sym_eigen_bytes(n, false));
+    workspace + n * n * 8
+}
+
+/// Everything the dense analysis of a k x d student against m teacher rows holds at its peak:
+/// the Hessian and eigensolver ([`dense_hessian_bytes`]), the teacher's rows, unit vectors and
+/// their transpose (3 m d) and the loss-gradient buffers (7 k d). From the shapes alone, so a
+/// point can be refused before anything that scales is built.
+pub fn dense_analysis_bytes(k: usize, d: usize, m: usize) -> u128 {
+    let (k, d, m) = (k as u128, d as u128, m as u128);
+    dense_hessian_bytes(k as usize, d as usize) + (3 * m * d + 7 * k * d) * 8
+}
+
+/// Whether `bytes` can be allocated here, asked before any of it is used: the dense Hessian is
+/// allocated fallibly, but faer's own buffers (the matrix it copies, the eigensolver's
+/// workspace) abort the process when an allocation fails, so the whole estimate is first
+/// checked against physical memory plus swap (on Linux, /proc/meminfo; this also holds when
+/// the kernel overcommits) and then reserved once, fallibly, and released untouched.
+pub fn probe_allocation(bytes: u128) -> Result<(), AnalysisError> {
+    let fail = |reason: String| Err(AnalysisError::OutOfMemory { bytes, reason });
+    if let Some(available) = memory_and_swap_bytes()
+        && bytes > available
+    {
+        return fail(format!(
+            "this machine has {:.3} GiB of memory and swap",
+            available as f64 / GIB
+        ));
+    }
+    let Ok(size) = usize::try_from(bytes) else {
+        return fail("larger than the address space".to_owned());
+    };
+    let mut probe: Vec<u8> = Vec::new();
+    if probe.try_reserve_exact(size).is_err() {
+        return fail("the allocator refused it".to_owned());
+    }
+    Ok(())
+}
+
+/// MemTotal + SwapTotal from /proc/meminfo, where there is one.
+fn memory_and_swap_bytes() -> Option<u128> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let field = |name: &str| -> Option<u128> {
+        let line = text.lines().find(|l| l.starts_with(name))?;
+        let kib: u128 = line[name.len()..]
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib * 1024)
+    };
+    Some(field("MemTotal:")? + field("SwapTotal:").unwrap_or(0))
 }
 
 /// Loss, gradient and dense Hessian spectrum at `student`; refuses (before allocating) when the
-/// dense Hessian and its eigensolver would need more than `memory_limit` bytes.
+/// dense Hessian and its eigensolver would need more than `memory_limit` bytes, and returns
+/// [`AnalysisError::OutOfMemory`] (never aborts) when they cannot be allocated. A zero student
+/// row makes the classification [`Classification::NonDifferentiable`] (the numbers are still
+/// those of the formulas, which treat the row as absent).
 pub fn analyse_point(
     loss: &PopulationLoss,
     student: &TwoLayerNet,
@@ -135,6 +233,7 @@ pub fn analyse_point(
         memory_limit,
     )
     .map_err(AnalysisError::Linalg)?;
+    probe_allocation(dense_hessian_bytes(student.width(), student.dim()))?;
     let mut g = LossGradient::new(student.width(), student.dim());
     loss.evaluate(student, &mut g)
         .map_err(AnalysisError::Shape)?;
@@ -142,9 +241,18 @@ pub fn analyse_point(
     if !g.loss.is_finite() || !grad_norm.is_finite() {
         return Err(AnalysisError::NonFinite);
     }
-    let h = loss.hessian_w(student).map_err(AnalysisError::Shape)?;
+    let h = loss.try_hessian_w(student).map_err(|e| match e {
+        HessianError::Shape(e) => AnalysisError::Shape(e),
+        HessianError::OutOfMemory { bytes } => AnalysisError::OutOfMemory {
+            bytes,
+            reason: "the allocator refused the Hessian's buffer".to_owned(),
+        },
+    })?;
     let eig = sym_eigenvalues(h.as_ref(), par).map_err(AnalysisError::Linalg)?;
-    let classification = classify(grad_norm, eig.values[0], tol);
+    let classification = match zero_neuron(student) {
+        Some(i) => Classification::NonDifferentiable { zero_neuron: i },
+        None => classify(grad_norm, eig.values[0], tol),
+    };
     Ok(PointAnalysis {
         loss: g.loss,
         grad_norm,
@@ -153,6 +261,26 @@ pub fn analyse_point(
         spectrum: eig.values,
         classification,
     })
+}
+
+/// A necessary condition for [`detect_symmetry`] in one O(k d) pass with at most 5
+/// comparisons per entry: both shapes it detects have at most 5 distinct values (alpha, beta;
+/// or a, b, c, e, f), and entries of one class lie within 2 tol of each other (each within tol
+/// of the class mean), so representatives more than 2 tol apart belong to distinct classes. A
+/// generic point fails after a handful of entries, before the sorting detection would start.
+pub fn may_have_detectable_symmetry(w: &[f64], rel_tol: f64) -> bool {
+    let scale = w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let spread = 2.0 * rel_tol * scale;
+    let mut representatives: Vec<f64> = Vec::with_capacity(6);
+    for &x in w {
+        if !representatives.iter().any(|r| (x - r).abs() <= spread) {
+            if representatives.len() == 5 {
+                return false;
+            }
+            representatives.push(x);
+        }
+    }
+    true
 }
 
 /// A point analysed through its symmetry: the spectrum as blocks with multiplicities, and the
@@ -196,7 +324,10 @@ pub fn analyse_symmetric_point(
     }
     let spectrum = symmetric_spectrum(symmetry.point, d).map_err(AnalysisError::Symmetric)?;
     let values = spectrum.expanded();
-    let classification = classify(grad_norm, values[0], tol);
+    let classification = match zero_neuron(student) {
+        Some(i) => Classification::NonDifferentiable { zero_neuron: i },
+        None => classify(grad_norm, values[0], tol),
+    };
     Ok(Some(SymmetricAnalysis {
         analysis: PointAnalysis {
             loss: g.loss,
@@ -241,6 +372,88 @@ mod tests {
         moved.w_mut()[1] = 0.1;
         let b = analyse_point(&loss, &moved, Tolerances::PUBLISHED, 1 << 30, Par::Seq).unwrap();
         assert_eq!(b.classification, Classification::NotCritical);
+    }
+
+    #[test]
+    fn a_zero_row_is_non_differentiable_on_both_paths() {
+        let d = 4;
+        let loss = PopulationLoss::new(TwoLayerNet::identity(d));
+        let zero = TwoLayerNet::from_flat(d, vec![1.0; d], vec![0.0; d * d]).unwrap();
+        let dense = analyse_point(&loss, &zero, Tolerances::PUBLISHED, 1 << 30, Par::Seq).unwrap();
+        let expected = Classification::NonDifferentiable { zero_neuron: 0 };
+        assert_eq!(dense.classification, expected);
+        // W = 0 is alpha I + beta (11^T - I) with alpha = beta = 0: the block path applies.
+        let blocks = analyse_symmetric_point(&loss, &zero, Tolerances::PUBLISHED)
+            .unwrap()
+            .expect("Delta S_d");
+        assert_eq!(blocks.analysis.classification, expected);
+        assert_eq!(expected.label(), "non-differentiable: zero neuron 0");
+        let mut one_row = TwoLayerNet::identity(d);
+        one_row.w_mut()[2 * d + 2] = 0.0;
+        assert_eq!(zero_neuron(&one_row), Some(2));
+        // Squares that underflow: the formulas already treat the row as absent.
+        one_row.w_mut()[2 * d + 2] = 1e-170;
+        assert_eq!(zero_neuron(&one_row), Some(2));
+        assert_eq!(zero_neuron(&TwoLayerNet::identity(d)), None);
+    }
+
+    #[test]
+    fn an_impossible_size_is_an_error_not_an_abort() {
+        // 10^6 x 10^6 Hessian: 8 TB for the matrix alone.
+        let bytes = dense_analysis_bytes(1, 1_000_000, 1_000_000);
+        assert!(bytes > 8_000_000_000_000);
+        assert!(matches!(
+            probe_allocation(bytes),
+            Err(AnalysisError::OutOfMemory { .. })
+        ));
+        assert!(matches!(
+            probe_allocation(u128::MAX),
+            Err(AnalysisError::OutOfMemory { .. })
+        ));
+        assert_eq!(probe_allocation(1 << 20), Ok(()));
+    }
+
+    #[test]
+    fn the_fallible_hessian_is_the_same_matrix() {
+        let loss = PopulationLoss::new(TwoLayerNet::identity(3));
+        let mut s = TwoLayerNet::identity(3);
+        s.w_mut()[1] = 0.3;
+        s.w_mut()[5] = -0.7;
+        let (a, b) = (loss.hessian_w(&s).unwrap(), loss.try_hessian_w(&s).unwrap());
+        for r in 0..9 {
+            for c in 0..9 {
+                assert_eq!(a[(r, c)].to_bits(), b[(r, c)].to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn the_prefilter_never_rejects_a_detectable_point() {
+        use crate::symmetric_hessian::SymmetricPoint;
+        use crate::type_a::TypeA;
+        let d = 9;
+        let shapes = [
+            SymmetricPoint::Diagonal {
+                alpha: 0.9,
+                beta: -0.05,
+            },
+            SymmetricPoint::TypeA(TypeA {
+                a: 1.0,
+                b: -0.01,
+                c: 0.15,
+                e: 0.1,
+                f: -0.7,
+            }),
+        ];
+        for point in shapes {
+            let net = point.as_type_a().network(d);
+            assert!(detect_symmetry(net.w(), d, DETECTION_TOLERANCE).is_some());
+            assert!(may_have_detectable_symmetry(net.w(), DETECTION_TOLERANCE));
+        }
+        // Six distinct values: not one of the shapes.
+        let generic: Vec<f64> = (0..d * d).map(|i| i as f64).collect();
+        assert!(!may_have_detectable_symmetry(&generic, DETECTION_TOLERANCE));
+        assert!(detect_symmetry(&generic, d, DETECTION_TOLERANCE).is_none());
     }
 
     #[test]

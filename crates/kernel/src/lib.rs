@@ -7,13 +7,15 @@
 //! * [`population`]: the Gaussian population loss of two-layer ReLU teacher-student networks,
 //!   its gradient in (a, W) and its exact Hessian in W, plus a Monte Carlo estimator of the same
 //!   loss for cross-checks.
+//! * [`bounded_loss`]: the same loss as a tool reports it: rows equal to a teacher row removed
+//!   exactly, compensated summation, a rounding bound, and the teacher I_d never built densely.
 //! * [`descent`]: plain gradient descent on that loss (both layers or the first layer only),
 //!   with stopping rules and the trajectory on a logarithmic step grid.
 //! * [`ntk`]: the empirical NTK Gram matrix of a two-layer ReLU network, from three symmetric
 //!   products (one triangle each), never per-sample Jacobians.
 //! * [`alignment`]: nearest teacher direction, angle and mass of each student neuron.
-//! * [`critical`]: classification of a point (minimum, saddle, not critical) from its gradient and
-//!   dense Hessian spectrum.
+//! * [`critical`]: classification of a point (minimum, saddle, degenerate, not critical, or
+//!   non-differentiable at a zero neuron) from its gradient and dense Hessian spectrum.
 //! * [`type_a`]: the symmetric type-A family of critical points and its reduced Newton solver.
 //! * [`symmetric_hessian`]: the Hessian spectrum with multiplicities at points with isotropy
 //!   Delta S_d or Delta(S_{d-1} x S_1), block by block over isotypic components, in O(d^2);
@@ -40,6 +42,7 @@ pub mod adapted;
 pub mod adapted_fd;
 pub mod alignment;
 pub mod arccos;
+pub mod bounded_loss;
 pub mod critical;
 pub mod descent;
 pub mod early_stopping;
@@ -59,12 +62,15 @@ pub mod type_a;
 pub use adapted::{AdaptedError, AdaptedSpline};
 pub use adapted_fd::{AdaptedSplineGrid, GridError};
 pub use alignment::{NeuronAlignment, align, cluster_masses, teacher_masses};
+pub use bounded_loss::{BoundedLoss, bounded_loss};
 pub use descent::{
     DescentConfig, DescentError, DescentRun, TrajectoryPoint, gradient_descent, log_grid,
 };
 pub use kink_weight::KinkWeight;
 pub use ntk::{NtkError, ntk_gram, ntk_gram_flops};
-pub use population::{KernelTerms, LossGradient, PopulationLoss, ShapeError, TwoLayerNet};
+pub use population::{
+    HessianError, KernelTerms, LossGradient, PopulationLoss, ShapeError, TwoLayerNet,
+};
 pub use random_features::{
     FirstLayerLaw, GridValues, RandomReluLayer, gradient_descent_last_layer, ridge_dual,
 };

@@ -70,6 +70,31 @@ impl fmt::Display for ShapeError {
 
 impl std::error::Error for ShapeError {}
 
+/// Why [`PopulationLoss::try_hessian_w`] returned no matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HessianError {
+    Shape(ShapeError),
+    /// The dense buffer of this many bytes could not be allocated.
+    OutOfMemory {
+        bytes: u128,
+    },
+}
+
+impl fmt::Display for HessianError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HessianError::Shape(e) => e.fmt(f),
+            HessianError::OutOfMemory { bytes } => write!(
+                f,
+                "cannot allocate the dense Hessian ({:.3} GiB)",
+                *bytes as f64 / (1u64 << 30) as f64
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HessianError {}
+
 impl TwoLayerNet {
     /// From output weights and rows of first-layer weights.
     pub fn new(a: Vec<f64>, rows: &[Vec<f64>]) -> Result<Self, ShapeError> {
@@ -321,6 +346,27 @@ impl PopulationLoss {
         }
     }
 
+    /// The exact loss against teacher I_d, with the teacher energy 1/2 b^T K(V, V) b in closed
+    /// form, d / 4 + d (d - 1) / (4 pi) (kappa(e_j, e_j) = 1/2, kappa(e_j, e_q) = 1 / (2 pi)),
+    /// instead of the O(d^3) double sum of [`PopulationLoss::new`]. Gradients and Hessians are
+    /// identical to `new(TwoLayerNet::identity(d))`; the loss value may differ in the last bits
+    /// (the claims keep `new`, so their evidence does not move).
+    pub fn identity_teacher(d: usize) -> Self {
+        let teacher = TwoLayerNet::identity(d);
+        let mut teacher_units_t = vec![0.0; d * d];
+        for j in 0..d {
+            teacher_units_t[j * d + j] = 1.0;
+        }
+        let df = d as f64;
+        PopulationLoss {
+            teacher,
+            teacher_norms: vec![1.0; d],
+            teacher_units_t,
+            teacher_energy: 0.5 * (0.5 * df + df * (df - 1.0) / (2.0 * std::f64::consts::PI)),
+            terms: KernelTerms::Exact,
+        }
+    }
+
     /// The same loss with a different choice of kernel terms (see [`KernelTerms`]).
     pub fn with_terms(mut self, terms: KernelTerms) -> Self {
         self.terms = terms;
@@ -479,9 +525,38 @@ impl PopulationLoss {
     /// H_il = a_i a_l d2_wv kappa(w_i, w_l)   (i != l)
     pub fn hessian_w(&self, s: &TwoLayerNet) -> Result<Mat<f64>, ShapeError> {
         self.check_dims(s)?;
+        let n = s.width() * s.dim();
+        let mut h = vec![0.0; n * n];
+        self.fill_hessian_w(s, &mut h);
+        Ok(Mat::from_fn(n, n, |r, c| h[r * n + c]))
+    }
+
+    /// [`PopulationLoss::hessian_w`] (the same numbers, bit for bit) with its n^2 row-major
+    /// buffer allocated fallibly: a size that cannot be allocated is an error, not an abort.
+    /// The final faer matrix (another n^2) is allocated by faer, which aborts on failure;
+    /// callers that take user sizes probe the whole workspace first
+    /// ([`crate::critical::probe_allocation`]).
+    pub fn try_hessian_w(&self, s: &TwoLayerNet) -> Result<Mat<f64>, HessianError> {
+        self.check_dims(s).map_err(HessianError::Shape)?;
+        let n = s.width() * s.dim();
+        let entries = n.checked_mul(n).ok_or(HessianError::OutOfMemory {
+            bytes: n as u128 * n as u128 * 8,
+        })?;
+        let mut h: Vec<f64> = Vec::new();
+        h.try_reserve_exact(entries)
+            .map_err(|_| HessianError::OutOfMemory {
+                bytes: entries as u128 * 8,
+            })?;
+        h.resize(entries, 0.0);
+        self.fill_hessian_w(s, &mut h);
+        Ok(Mat::from_fn(n, n, |r, c| h[r * n + c]))
+    }
+
+    /// Adds the Hessian in W into the zeroed row-major n x n buffer `h` (n = k d); the one
+    /// body behind both Hessian entry points, so they agree exactly.
+    fn fill_hessian_w(&self, s: &TwoLayerNet, h: &mut [f64]) {
         let (k, d) = (s.width(), s.dim());
         let n = k * d;
-        let mut h = vec![0.0; n * n];
         let a = &s.a;
         for i in 0..k {
             let wi = s.neuron(i);
@@ -504,7 +579,6 @@ impl PopulationLoss {
                 arccos::add_hess_ww(wi, self.teacher.neuron(j), scale, &mut h[diag..], n);
             }
         }
-        Ok(Mat::from_fn(n, n, |r, c| h[r * n + c]))
     }
 
     /// Monte Carlo estimate of the loss from `samples` Gaussian inputs: (mean, standard error).
@@ -540,4 +614,33 @@ fn split_rows(buf: &mut [f64], i: usize, l: usize, d: usize) -> (&mut [f64], &mu
     debug_assert!(i < l);
     let (head, tail) = buf.split_at_mut(l * d);
     (&mut head[i * d..(i + 1) * d], &mut tail[..d])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The closed-form teacher energy changes the loss by rounding only; gradients and
+    /// Hessians are bit-identical to the ones the claims compute.
+    #[test]
+    fn identity_teacher_matches_new_identity() {
+        let d = 9;
+        let (fast, slow) = (
+            PopulationLoss::identity_teacher(d),
+            PopulationLoss::new(TwoLayerNet::identity(d)),
+        );
+        let mut s = TwoLayerNet::identity(d);
+        for (i, x) in s.w_mut().iter_mut().enumerate() {
+            *x += 0.01 * ((i * 7919) % 13) as f64 - 0.06;
+        }
+        let (mut g, mut h) = (LossGradient::new(d, d), LossGradient::new(d, d));
+        fast.evaluate(&s, &mut g).unwrap();
+        slow.evaluate(&s, &mut h).unwrap();
+        assert_eq!(g.grad_w, h.grad_w);
+        assert_eq!(g.grad_a, h.grad_a);
+        assert!((g.loss - h.loss).abs() <= 1e-13 * fast.teacher_energy);
+        assert!((fast.teacher_energy - slow.teacher_energy).abs() <= 1e-14 * slow.teacher_energy);
+        let (a, b) = (fast.hessian_w(&s).unwrap(), slow.hessian_w(&s).unwrap());
+        assert_eq!(a, b);
+    }
 }

@@ -103,7 +103,10 @@ pub fn run(args: SweepArgs) -> ExitCode {
 /// The claims named by --claims / --all, in registry order, each once.
 fn chosen_claims(args: &SweepArgs) -> Result<Vec<String>, String> {
     if args.all {
-        return Ok(all_claims().iter().map(|c| c.info().id.to_owned()).collect());
+        return Ok(all_claims()
+            .iter()
+            .map(|c| c.info().id.to_owned())
+            .collect());
     }
     for id in &args.claims {
         if find_claim(id).is_none() {
@@ -284,7 +287,9 @@ fn execute<'a>(
                 .spawn()
                 .map_err(|e| format!("cannot start a worker ({}): {e}", exe.display()))?;
             let task_dir = dir.join(&task.dir);
-            let name = task_dir.file_name().map(|n| n.to_string_lossy().into_owned());
+            let name = task_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
             let staging = task_dir.with_file_name(format!(
                 ".{}.partial-{}",
                 name.unwrap_or_default(),
@@ -312,6 +317,8 @@ fn execute<'a>(
                             not_passed += usize::from(v != Verdict::Pass);
                         }
                         TaskState::Missing | TaskState::Damaged(_) => {
+                            // What a dead worker was writing is never a result.
+                            let _ = fs::remove_dir_all(&worker.staging);
                             outcome
                                 .crashed
                                 .push((task, format!("its worker ended with {status}")));
@@ -389,7 +396,11 @@ fn run_task(dir: &Path, index: usize) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     if let TaskState::Finished(v) = task_state(dir, task) {
-        say!("task {index} ({}) already finished: {}", task.name, v.name());
+        say!(
+            "task {index} ({}) already finished: {}",
+            task.name,
+            v.name()
+        );
         return ExitCode::SUCCESS;
     }
     // A damaged directory carrying a run marker is replaced; anything else is refused here.

@@ -22,7 +22,9 @@ mod write;
 
 pub use diff::{DiffReport, diff_runs};
 pub use manifest::{
-    ClaimRecord, Manifest, cargo_lock_sha256, git_commit, peak_memory_mib, reset_peak_memory, timestamp_utc};
+    ClaimRecord, Manifest, cargo_lock_sha256, git_commit, peak_memory_mib, reset_peak_memory,
+    timestamp_utc,
+};
 pub use marker::{MARKER_FILE, Marker, MarkerError, OutputKind, read_marker};
 pub use plot::render_svg;
 pub use write::{OutputDir, OutputError, check_output_file, remove_live_outputs, table_to_csv};

@@ -82,7 +82,11 @@ impl std::error::Error for SweepError {}
 pub fn read_plan(dir: &Path) -> Result<Plan, SweepError> {
     let shown = dir.display();
     match fs::symlink_metadata(dir) {
-        Err(e) => return Err(SweepError(format!("cannot read sweep directory {shown}: {e}"))),
+        Err(e) => {
+            return Err(SweepError(format!(
+                "cannot read sweep directory {shown}: {e}"
+            )));
+        }
         Ok(m) if !m.is_dir() => {
             return Err(SweepError(format!("{shown} is not a directory")));
         }

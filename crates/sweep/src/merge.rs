@@ -98,7 +98,10 @@ pub(crate) fn read_verdict(run_dir: &Path, claim: &str) -> Result<TaskVerdict, S
     let parse = || -> Result<TaskVerdict, String> {
         let v: Json = serde_json::from_str(&content).map_err(|e| e.to_string())?;
         if text_or_empty(&v, "claim") != claim {
-            return Err(format!("it is the verdict of '{}'", text_or_empty(&v, "claim")));
+            return Err(format!(
+                "it is the verdict of '{}'",
+                text_or_empty(&v, "claim")
+            ));
         }
         let verdict = match text(&v, "verdict")?.as_str() {
             "pass" => Verdict::Pass,
@@ -133,7 +136,10 @@ pub(crate) fn read_verdict(run_dir: &Path, claim: &str) -> Result<TaskVerdict, S
 }
 
 fn text_or_empty(v: &Json, key: &str) -> String {
-    v.get(key).and_then(Json::as_str).unwrap_or_default().to_owned()
+    v.get(key)
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// What a merge found, for the CLI's final line.
@@ -342,14 +348,23 @@ fn criterion_plot(claim: &str, s: &Series, footer: &str) -> Option<(String, Stri
         spec = spec.error_bars("low", "high");
     }
     if !s.threshold_varies {
-        let label = if s.upper.is_some() { "lower" } else { "threshold" };
+        let label = if s.upper.is_some() {
+            "lower"
+        } else {
+            "threshold"
+        };
         spec = spec.reference(Reference::horizontal(label, s.threshold));
         if let Some(u) = s.upper {
             spec = spec.reference(Reference::horizontal("upper", u));
         }
     }
     // Residual-like criteria span many decades below their threshold: log axis when positive.
-    let mut positive: Vec<f64> = s.values.iter().map(|v| v.1).filter(|x| x.is_finite()).collect();
+    let mut positive: Vec<f64> = s
+        .values
+        .iter()
+        .map(|v| v.1)
+        .filter(|x| x.is_finite())
+        .collect();
     if !s.threshold_varies {
         positive.push(s.threshold);
     }
@@ -430,7 +445,11 @@ pub fn merge(dir: &Path, plan: &Plan, allow_missing: bool) -> Result<MergeSummar
             missing_names.len(),
             plan.tasks.len(),
             shown.join(", "),
-            if missing_names.len() > 10 { ", ..." } else { "" }
+            if missing_names.len() > 10 {
+                ", ..."
+            } else {
+                ""
+            }
         )));
     }
 
@@ -454,7 +473,10 @@ pub fn merge(dir: &Path, plan: &Plan, allow_missing: bool) -> Result<MergeSummar
         }
         out.write_text("summary.csv", &table_to_csv(&summary_table(&claims))?)?;
         out.write_text("criteria.csv", &table_to_csv(&criteria_table(&claims))?)?;
-        out.write_text("index.html", &index_html(plan, &claims, &missing_names, &plots))?;
+        out.write_text(
+            "index.html",
+            &index_html(plan, &claims, &missing_names, &plots),
+        )?;
         out.write_text("summary.md", &summary_md(plan, &claims, &missing_names))?;
         out.write_text(PLAN_FILE, &plan.to_json())?;
         out.write_text("timings.csv", &table_to_csv(&timings)?)?;
@@ -594,8 +616,9 @@ fn criteria_table(claims: &[ClaimSummary]) -> Table {
 }
 
 fn wilson_text(c: &ClaimSummary) -> String {
-    c.wilson()
-        .map_or("n/a".to_owned(), |(l, h)| format!("[{}, {}]", short(l), short(h)))
+    c.wilson().map_or("n/a".to_owned(), |(l, h)| {
+        format!("[{}, {}]", short(l), short(h))
+    })
 }
 
 fn plan_line(plan: &Plan) -> String {
@@ -696,7 +719,12 @@ fn index_html(
             let _ = writeln!(h, "<p>Failed at seeds {}.</p>", seeds_list(&c.failed_seeds));
         }
         for (seed, message) in &c.error_messages {
-            let _ = writeln!(h, "<p>Error at seed {}: {}</p>", seeds_list(&[*seed]), esc(message));
+            let _ = writeln!(
+                h,
+                "<p>Error at seed {}: {}</p>",
+                seeds_list(&[*seed]),
+                esc(message)
+            );
         }
         h.push_str(
             "<table><tr><th>kind</th><th>name</th><th>threshold</th><th>held</th><th>failed</th>\
@@ -706,8 +734,21 @@ fn index_html(
             let (held, failed) = s.counts();
             let values: Vec<f64> = s.values.iter().map(|v| v.1).collect();
             let (dist, nan) = distribution(&values);
-            let cells = dist.map_or(["n/a".to_owned(), String::new(), String::new(), String::new(), String::new()], |q| q.map(short));
-            let nan_note = if nan > 0 { format!(" ({nan} NaN)") } else { String::new() };
+            let cells = dist.map_or(
+                [
+                    "n/a".to_owned(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ],
+                |q| q.map(short),
+            );
+            let nan_note = if nan > 0 {
+                format!(" ({nan} NaN)")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{held}</td><td>{failed}</td><td>{}{nan_note}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -782,9 +823,10 @@ fn summary_md(plan: &Plan, claims: &[ClaimSummary], missing: &[String]) -> Strin
             let (held, failed) = s.counts();
             let values: Vec<f64> = s.values.iter().map(|v| v.1).collect();
             let (dist, _) = distribution(&values);
-            let [lo, med, hi] = dist.map_or(["n/a".to_owned(), String::new(), String::new()], |q| {
-                [short(q[0]), short(q[2]), short(q[4])]
-            });
+            let [lo, med, hi] = dist
+                .map_or(["n/a".to_owned(), String::new(), String::new()], |q| {
+                    [short(q[0]), short(q[2]), short(q[4])]
+                });
             let _ = writeln!(
                 m,
                 "| {} | {} | {} | {held} | {failed} | {lo} | {med} | {hi} |",

@@ -233,7 +233,9 @@ mod tests {
             SeedRange { first: 7, last: 7 }
         );
         assert_eq!(SeedRange::parse("3..=5").unwrap().count(), 3);
-        for bad in ["5..2", "", "..", "a..b", "-1..3", "1..2..3", "0..10000", "1.5..2"] {
+        for bad in [
+            "5..2", "", "..", "a..b", "-1..3", "1..2..3", "0..10000", "1.5..2",
+        ] {
             assert!(SeedRange::parse(bad).is_err(), "{bad} was accepted");
         }
         assert!(SeedRange::parse("0..9999").is_ok());
@@ -249,7 +251,10 @@ mod tests {
             Profile::Quick,
         );
         let names: Vec<&str> = plan.tasks.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["a.x/seed-4", "a.x/seed-5", "b.y/seed-4", "b.y/seed-5"]);
+        assert_eq!(
+            names,
+            ["a.x/seed-4", "a.x/seed-5", "b.y/seed-4", "b.y/seed-5"]
+        );
         assert_eq!(plan.tasks[3].dir, "tasks/b.y/seed-5");
         assert!(plan.tasks.iter().enumerate().all(|(i, t)| t.index == i));
         assert_eq!(Plan::parse(&plan.to_json()).unwrap(), plan);
@@ -257,8 +262,16 @@ mod tests {
 
     #[test]
     fn differences_name_each_changed_field() {
-        let a = Plan::new(vec!["a.x".into()], SeedRange { first: 0, last: 2 }, Profile::Quick);
-        let b = Plan::new(vec!["a.x".into()], SeedRange { first: 0, last: 3 }, Profile::Full);
+        let a = Plan::new(
+            vec!["a.x".into()],
+            SeedRange { first: 0, last: 2 },
+            Profile::Quick,
+        );
+        let b = Plan::new(
+            vec!["a.x".into()],
+            SeedRange { first: 0, last: 3 },
+            Profile::Full,
+        );
         assert!(a.differences(&a.clone()).is_empty());
         let d = a.differences(&b);
         assert_eq!(d.len(), 2, "{d:?}");

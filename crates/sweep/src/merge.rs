@@ -164,8 +164,16 @@ struct Series {
     upper: Option<f64>,
     /// Whether some seed had another comparator or threshold (then none is shown).
     threshold_varies: bool,
-    /// (seed, measured, interval, holds; for a control: failed as required).
-    values: Vec<(u64, f64, Option<(f64, f64)>, bool)>,
+    values: Vec<SeedValue>,
+}
+
+/// One seed's measurement of a criterion or control.
+struct SeedValue {
+    seed: u64,
+    measured: f64,
+    interval: Option<(f64, f64)>,
+    /// For a criterion: it held; for a control: it failed, as required.
+    ok: bool,
 }
 
 impl Series {
@@ -176,14 +184,19 @@ impl Series {
         {
             self.threshold_varies = true;
         }
-        self.values.push((seed, m.measured, m.interval, ok));
+        self.values.push(SeedValue {
+            seed,
+            measured: m.measured,
+            interval: m.interval,
+            ok,
+        });
     }
 
     /// (held, failed): for a criterion, seeds where it held and did not; for a control,
     /// seeds where its criterion held (the control did not fail) and where it failed as
     /// required.
     fn counts(&self) -> (usize, usize) {
-        let ok = self.values.iter().filter(|v| v.3).count();
+        let ok = self.values.iter().filter(|v| v.ok).count();
         match self.kind {
             "control" => (self.values.len() - ok, ok),
             _ => (ok, self.values.len() - ok),
@@ -328,11 +341,18 @@ fn md(s: &str) -> String {
 /// (and band) as reference lines; None when no value is finite.
 fn criterion_plot(claim: &str, s: &Series, footer: &str) -> Option<(String, String)> {
     let mut table = Table::new("values", &["seed", "measured", "low", "high"]);
-    for &(seed, m, interval, _) in &s.values {
-        let (lo, hi) = interval.map_or((Value::Missing, Value::Missing), |(l, h)| {
-            (Value::Float(l), Value::Float(h))
-        });
-        table.push(vec![Value::Int(seed as i64), Value::Float(m), lo, hi]);
+    for v in &s.values {
+        let (lo, hi) = v
+            .interval
+            .map_or((Value::Missing, Value::Missing), |(l, h)| {
+                (Value::Float(l), Value::Float(h))
+            });
+        table.push(vec![
+            Value::Int(v.seed as i64),
+            Value::Float(v.measured),
+            lo,
+            hi,
+        ]);
     }
     let file = file_stem(&s.name);
     let mut spec = PlotSpec::new(
@@ -344,7 +364,7 @@ fn criterion_plot(claim: &str, s: &Series, footer: &str) -> Option<(String, Stri
     )
     .points()
     .caption(format!("criterion {}, {}", s.name, s.threshold_text()));
-    if s.values.iter().any(|v| v.2.is_some()) {
+    if s.values.iter().any(|v| v.interval.is_some()) {
         spec = spec.error_bars("low", "high");
     }
     if !s.threshold_varies {
@@ -362,7 +382,7 @@ fn criterion_plot(claim: &str, s: &Series, footer: &str) -> Option<(String, Stri
     let mut positive: Vec<f64> = s
         .values
         .iter()
-        .map(|v| v.1)
+        .map(|v| v.measured)
         .filter(|x| x.is_finite())
         .collect();
     if !s.threshold_varies {
@@ -582,7 +602,7 @@ fn criteria_table(claims: &[ClaimSummary]) -> Table {
     for c in claims {
         for s in &c.series {
             let (held, failed) = s.counts();
-            let values: Vec<f64> = s.values.iter().map(|v| v.1).collect();
+            let values: Vec<f64> = s.values.iter().map(|v| v.measured).collect();
             let (dist, nan) = distribution(&values);
             let (comparator, threshold, upper) = if s.threshold_varies {
                 (Value::Text("varies".into()), Value::Missing, Value::Missing)
@@ -732,7 +752,7 @@ fn index_html(
         );
         for s in &c.series {
             let (held, failed) = s.counts();
-            let values: Vec<f64> = s.values.iter().map(|v| v.1).collect();
+            let values: Vec<f64> = s.values.iter().map(|v| v.measured).collect();
             let (dist, nan) = distribution(&values);
             let cells = dist.map_or(
                 [
@@ -821,7 +841,7 @@ fn summary_md(plan: &Plan, claims: &[ClaimSummary], missing: &[String]) -> Strin
         );
         for s in &c.series {
             let (held, failed) = s.counts();
-            let values: Vec<f64> = s.values.iter().map(|v| v.1).collect();
+            let values: Vec<f64> = s.values.iter().map(|v| v.measured).collect();
             let (dist, _) = distribution(&values);
             let [lo, med, hi] = dist
                 .map_or(["n/a".to_owned(), String::new(), String::new()], |q| {

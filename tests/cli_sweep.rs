@@ -422,6 +422,56 @@ fn a_deleted_task_is_the_only_one_redone() {
         stdout(&o)
     );
     assert_eq!(deterministic_report(&sw), report);
+
+    // A task directory damaged by hand (its verdict removed) is not finished: redone alone.
+    let damaged = task_dir(&sw, EARLY, 0);
+    std::fs::remove_file(damaged.join(EARLY).join("verdict.json")).unwrap();
+    let o = sweep(&dir, "sw", "2");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1 run now, 5 already finished"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(damaged.join(EARLY).join("verdict.json").exists());
+    assert_eq!(deterministic_report(&sw), report);
+}
+
+/// A task whose claim failed is a finished task with a fail verdict: counted, not redone, and
+/// the sweep exits 1 as `run` does. (Both cheap claims pass at every seed, so the verdict of one
+/// task is edited to fail.)
+#[test]
+fn a_failed_task_counts_as_a_fail_in_the_pass_rate() {
+    let dir = scratch("sweep-fail");
+    let sw = dir.join("sw");
+    assert_eq!(sweep(&dir, "sw", "2").status.code(), Some(0));
+    let path = task_dir(&sw, EARLY, 1).join(EARLY).join("verdict.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen("\"verdict\": \"pass\"", "\"verdict\": \"fail\"", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&path, edited).unwrap();
+    let o = sweep(&dir, "sw", "2");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("0 run now, 6 already finished; 6 tasks: 5 pass, 1 fail"),
+        "{}",
+        stdout(&o)
+    );
+    let (header, rows) = read_csv(&sw.join("report/summary.csv"));
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let (lo, hi) = wilson_interval(2, 3, 0.95).unwrap();
+    let early = rows.iter().find(|r| r[col("claim")] == EARLY).unwrap();
+    assert_eq!(
+        (early[col("passes")].as_str(), early[col("fails")].as_str()),
+        ("2", "1")
+    );
+    assert_eq!(early[col("wilson95_low")].parse::<f64>().unwrap(), lo);
+    assert_eq!(early[col("wilson95_high")].parse::<f64>().unwrap(), hi);
+    let html = std::fs::read_to_string(sw.join("report/index.html")).unwrap();
+    assert!(
+        html.contains(&format!("../tasks/{EARLY}/seed-1/index.html")),
+        "failed seed not linked"
+    );
 }
 
 #[test]

@@ -671,6 +671,13 @@ fn incomplete_line(plan: &Plan, missing: &[String]) -> Option<String> {
     })
 }
 
+/// What `held` and `failed` count, under each claim's table.
+const COUNTS_NOTE: &str = "held / failed: seeds where a criterion held or not; for a control, \
+seeds where its criterion held (the control did not fail) or failed, as a control must.";
+const COUNTS_NOTE_HTML: &str = "<p class=\"muted\">held / failed: seeds where a criterion held \
+or not; for a control, seeds where its criterion held (the control did not fail) or failed, as a \
+control must.</p>\n";
+
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;\
 padding:0 1em;color:#222;line-height:1.45}table{border-collapse:collapse;width:100%;\
 margin:.6em 0 1.2em}th,td{border:1px solid #ddd;padding:.35em .5em;text-align:left;\
@@ -783,6 +790,7 @@ fn index_html(
             );
         }
         h.push_str("</table>\n");
+        h.push_str(COUNTS_NOTE_HTML);
         for (name, path) in plots {
             match path {
                 Some(p) => {
@@ -855,6 +863,7 @@ fn summary_md(plan: &Plan, claims: &[ClaimSummary], missing: &[String]) -> Strin
                 md(&s.threshold_text())
             );
         }
+        let _ = writeln!(m, "\n{COUNTS_NOTE}");
     }
     m
 }

@@ -83,6 +83,7 @@ enum Command {
     /// Run claims over a range of master seeds as independent, resumable tasks
     /// (DIR/tasks/<claim>/seed-<s>/, each what `run` writes) and merge them into pass rates
     /// with Wilson intervals and distributions of every criterion (DIR/report/).
+    #[command(long_about = sweep::LONG_ABOUT)]
     Sweep(sweep::SweepArgs),
 }
 

@@ -23,6 +23,20 @@ use overparam_sweep::{
 use crate::claims::{run_claims_into, unknown_claim};
 use crate::usage_error;
 
+pub const LONG_ABOUT: &str = "Run claims over a range of master seeds as independent tasks, \
+one per (claim, seed), and merge them into pass rates.\n\n\
+overparam sweep --claims ID,ID | --all --seeds A..B [--profile quick|full] [--jobs N] --out DIR\n\n\
+A..B includes both ends (0..99 is 100 seeds). DIR/plan.json records the claims, seeds, profile \
+and build (version, git commit, Cargo.lock SHA-256) and the ordered task list; each task writes \
+DIR/tasks/<claim>/seed-<s>/, the directory `overparam run <claim> --seed <s>` writes, all at \
+once. Running the same command again resumes: finished tasks are skipped, interrupted ones \
+redone; a different plan in DIR is refused. At the end the tasks are merged into DIR/report/ \
+(summary.csv, criteria.csv, index.html, summary.md, plots/; timings.csv is the only file that \
+depends on how the tasks ran).\n\n\
+Exit status: 0 every task passed; 1 some claim failed or could not be evaluated at some seed, \
+or some task left no result (run the same command again to retry it); 2 bad usage (unknown \
+claim, bad --seeds, a directory that is not a sweep of this plan), nothing written.";
+
 /// For the test suite only: `run-task` of this task index aborts (SIGABRT) right after its
 /// staging directory is created, as a worker killed mid-write would.
 const ABORT_HOOK: &str = "OVERPARAM_TEST_ABORT_TASK";
@@ -156,7 +170,10 @@ fn sweep(args: SweepArgs) -> ExitCode {
     kill_workers_on_signal();
     let outcome = match execute(&dir, &plan, pending, jobs, terminal) {
         Ok(o) => o,
-        Err(e) => return usage_error(&e),
+        Err(e) => {
+            drop(stop_workers());
+            return usage_error(&e);
+        }
     };
     if terminal {
         eprint!("\r\x1b[2K");
@@ -260,6 +277,8 @@ fn execute<'a>(
         crashed: Vec::new(),
     };
     let mut not_passed = 0usize;
+    // The progress line is redrawn only when a count changes.
+    let mut shown = None;
     loop {
         let mut running = workers();
         while running.len() < jobs {
@@ -329,7 +348,9 @@ fn execute<'a>(
             }
         }
         drop(running);
-        if terminal {
+        let counts = (outcome.finished, not_passed, outcome.crashed.len());
+        if terminal && shown != Some(counts) {
+            shown = Some(counts);
             eprint!(
                 "\r\x1b[2K[{}/{total}] tasks done, {not_passed} not passed, {} left no result",
                 outcome.finished + outcome.crashed.len(),
@@ -351,17 +372,24 @@ fn kill_workers_on_signal() {
     };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
-            let mut running = workers();
-            for w in running.iter_mut() {
-                let _ = w.child.kill();
-                let _ = w.child.wait();
-                let _ = fs::remove_dir_all(&w.staging);
-            }
-            std::mem::forget(running);
+            std::mem::forget(stop_workers());
             overparam_report::remove_live_outputs();
             std::process::exit(128 + signal);
         }
     });
+}
+
+/// Kills every running worker and removes the staging directory it was writing; returns the
+/// registry's lock, so that the caller decides whether workers may start again.
+fn stop_workers() -> std::sync::MutexGuard<'static, Vec<Worker>> {
+    let mut running = workers();
+    for w in running.iter_mut() {
+        let _ = w.child.kill();
+        let _ = w.child.wait();
+        let _ = fs::remove_dir_all(&w.staging);
+    }
+    running.clear();
+    running
 }
 
 /// Runs task `index` of the sweep in `dir`: refuses a plan made by another build, skips a task

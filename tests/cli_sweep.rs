@@ -499,6 +499,10 @@ fn a_sweep_killed_mid_run_stops_its_workers_and_resumes() {
         let exit = child.wait().unwrap();
         assert_eq!(exit.code(), Some(status), "SIG{signal}: {exit:?}");
         assert!(partials(&sw).is_empty(), "SIG{signal}: {:?}", partials(&sw));
+        assert!(
+            !sw.join(".sweep.lock").exists(),
+            "SIG{signal}: lock left behind"
+        );
         // The killed worker wrote nothing after the sweep stopped.
         let finished = |sw: &Path| {
             CLAIMS
@@ -690,4 +694,61 @@ fn bad_ranges_and_bad_outputs_exit_2_and_create_nothing() {
     let o = overparam(&["sweep", "run-task", sw.to_str().unwrap(), "--task", "1"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("tasks 0 to 0"), "{}", stderr(&o));
+}
+
+/// One executor at a time per sweep directory: a lock held by a live process refuses a second
+/// sweep (exit 2, nothing run); a lock left by a process that is gone is taken over.
+#[test]
+fn a_second_sweep_in_the_same_directory_is_refused_while_the_first_runs() {
+    let dir = scratch("sweep-lock");
+    let sw = dir.join("sw");
+    let first = overparam(&[
+        "sweep",
+        "--claims",
+        EARLY,
+        "--seeds",
+        "0",
+        "--out",
+        sw.to_str().unwrap(),
+    ]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(!sw.join(".sweep.lock").exists(), "lock left behind");
+    std::fs::remove_dir_all(task_dir(&sw, EARLY, 0)).unwrap();
+
+    std::fs::write(sw.join(".sweep.lock"), format!("{}\n", std::process::id())).unwrap();
+    let o = overparam(&[
+        "sweep",
+        "--claims",
+        EARLY,
+        "--seeds",
+        "0",
+        "--out",
+        sw.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!("another sweep (process {})", std::process::id())),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !task_dir(&sw, EARLY, 0).exists(),
+        "a task ran despite the lock"
+    );
+
+    let mut gone = Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    std::fs::write(sw.join(".sweep.lock"), format!("{}\n", gone.id())).unwrap();
+    let o = overparam(&[
+        "sweep",
+        "--claims",
+        EARLY,
+        "--seeds",
+        "0",
+        "--out",
+        sw.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(task_dir(&sw, EARLY, 0).exists());
+    assert!(!sw.join(".sweep.lock").exists(), "lock left behind");
 }

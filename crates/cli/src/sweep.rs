@@ -150,6 +150,10 @@ fn sweep(args: SweepArgs) -> ExitCode {
     if let Err(e) = create_or_resume(&dir, &plan) {
         return usage_error(&e.to_string());
     }
+    let _lock = match SweepLock::acquire(&dir) {
+        Ok(lock) => lock,
+        Err(e) => return usage_error(&e),
+    };
 
     let jobs = usize::from(args.jobs);
     let terminal = std::io::stderr().is_terminal();
@@ -228,6 +232,68 @@ fn merged_line(s: &MergeSummary) -> String {
         s.errors,
         s.report.display()
     )
+}
+
+/// The lock file of a sweep directory: one executor at a time, so no task is run twice at once
+/// and no merge reads a task directory while another executor replaces it.
+const LOCK_FILE: &str = ".sweep.lock";
+
+/// The lock this process holds, for the signal handler.
+static LOCK_HELD: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Holds `DIR/.sweep.lock` (this process's PID) until dropped.
+struct SweepLock {
+    path: PathBuf,
+}
+
+impl SweepLock {
+    /// Takes the lock, or says which live process holds it. A lock left by a process that is
+    /// gone (Linux: no /proc/PID) is taken over.
+    fn acquire(dir: &Path) -> Result<SweepLock, String> {
+        let path = dir.join(LOCK_FILE);
+        for _ in 0..2 {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write as _;
+                    writeln!(f, "{}", std::process::id())
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    *LOCK_HELD.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.clone());
+                    return Ok(SweepLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = fs::read_to_string(&path).unwrap_or_default();
+                    let pid = holder.trim();
+                    let gone = cfg!(target_os = "linux")
+                        && Path::new("/proc/self").exists()
+                        && !pid.is_empty()
+                        && pid.bytes().all(|b| b.is_ascii_digit())
+                        && !Path::new(&format!("/proc/{pid}")).exists();
+                    if !gone {
+                        return Err(format!(
+                            "another sweep (process {pid}) is running in {}; wait for it, or \
+                             remove {} if it is not running",
+                            dir.display(),
+                            path.display()
+                        ));
+                    }
+                    let _ = fs::remove_file(&path);
+                }
+                Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+            }
+        }
+        Err(format!("cannot take the lock {}", path.display()))
+    }
+}
+
+impl Drop for SweepLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+        *LOCK_HELD.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
 }
 
 /// A worker process, the index of the task it runs, and the staging directory it writes
@@ -374,6 +440,9 @@ fn kill_workers_on_signal() {
         if let Some(signal) = signals.forever().next() {
             std::mem::forget(stop_workers());
             overparam_report::remove_live_outputs();
+            if let Some(lock) = LOCK_HELD.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                let _ = fs::remove_file(lock);
+            }
             std::process::exit(128 + signal);
         }
     });

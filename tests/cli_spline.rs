@@ -170,16 +170,34 @@ fn bad_grid_missing_file_and_unwritable_output_exit_2() {
     assert_eq!(entries(&dir), ["points.csv"]);
 }
 
-/// A failed run leaves an existing output untouched; a successful one replaces it.
+/// A failed run leaves an existing output untouched; a successful one with --force replaces it
+/// (tests/cli_safety.rs has the rules for what --force may replace).
 #[test]
 fn existing_output_is_replaced_only_on_success() {
     let dir = scratch("replace");
     let data = write_data(&dir);
     let out = dir.join("curve.csv");
-    std::fs::write(&out, "old").unwrap();
+    assert_eq!(spline(&data, "0.2", Some("5"), &out).status.code(), Some(0));
+    let old = std::fs::read_to_string(&out).unwrap();
     assert_eq!(spline(&data, "-3", None, &out).status.code(), Some(2));
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
-    assert_eq!(spline(&data, "0.2", Some("3"), &out).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), old);
+    let forced = |lambda: &str| {
+        overparam(&[
+            "spline",
+            "--data",
+            data.to_str().unwrap(),
+            "--lambda",
+            lambda,
+            "--grid",
+            "3",
+            "--force",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    assert_eq!(forced("-3").status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), old);
+    assert_eq!(forced("0.2").status.code(), Some(0));
     assert_eq!(read_curve(&out).1.len(), 3);
     assert_eq!(entries(&dir), ["curve.csv", "points.csv"]);
 }

@@ -589,3 +589,159 @@ pub fn table_to_csv(table: &Table) -> Result<String, OutputError> {
         .map_err(|e| OutputError::Format(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| OutputError::Format(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("overparam-write-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// `prepare` never deletes anything itself, so probing `/` here is safe; it must refuse
+    /// before creating a staging directory beside it.
+    #[test]
+    fn the_root_is_refused_however_it_is_spelled() {
+        for root in ["/", "//", "/.", "/tmp/.."] {
+            match OutputDir::prepare(Path::new(root), OutputKind::Run, true) {
+                Err(OutputError::Protected { what, .. }) => {
+                    assert_eq!(what, "the root directory", "{root}")
+                }
+                Err(e) => panic!("{root}: {e}"),
+                Ok(_) => panic!("{root} accepted"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_final_dot_or_dot_dot_names_no_directory() {
+        for bad in ["a/.", "a/..", "a/./", "..", ".", "a/b/../", ""] {
+            assert!(final_name(Path::new(bad)).is_err(), "{bad}");
+        }
+        for (good, name) in [("out", "out"), ("a/out/", "out"), ("./a/out", "out")] {
+            assert_eq!(final_name(Path::new(good)).unwrap(), name, "{good}");
+        }
+    }
+
+    #[test]
+    fn staging_names_are_recognised_only_for_their_target() {
+        assert_eq!(staging_pid(".out.partial-42", "out"), Some(42));
+        assert_eq!(staging_pid(".out.old-7", "out"), Some(7));
+        for other in [
+            ".out.partial-",
+            ".out.partial-4x",
+            ".out.partial--4",
+            ".outer.partial-4",
+            "out.partial-4",
+            ".out.tmp-4",
+            ".out.partial-99999999999",
+        ] {
+            assert_eq!(staging_pid(other, "out"), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn dropping_removes_only_the_parents_prepare_created() {
+        let root = scratch("parents");
+        let out = OutputDir::prepare(&root.join("a/b/c/out"), OutputKind::Hessian, false).unwrap();
+        assert!(root.join("a/b/c").is_dir());
+        out.write_text("x.csv", "1\n").unwrap();
+        // someone else writes into a created parent meanwhile: that one stays
+        fs::write(root.join("a/theirs.txt"), "keep").unwrap();
+        drop(out);
+        assert_eq!(names(&root), ["a"]);
+        assert_eq!(names(&root.join("a")), ["theirs.txt"]);
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn commit_replaces_a_marked_target_and_leaves_nothing_beside_it() {
+        let root = scratch("replace");
+        let target = root.join("out");
+        for text in ["first", "second"] {
+            let out = OutputDir::prepare(&target, OutputKind::Run, true).unwrap();
+            assert_eq!(
+                fs::read_to_string(
+                    root.join(format!(".out.partial-{}", std::process::id()))
+                        .join(MARKER_FILE)
+                )
+                .unwrap(),
+                Marker::new(OutputKind::Run).to_text(),
+                "staging is marked from the start"
+            );
+            out.write_text("f.txt", text).unwrap();
+            out.commit().unwrap();
+            assert_eq!(fs::read_to_string(target.join("f.txt")).unwrap(), text);
+            assert_eq!(names(&root), ["out"]);
+        }
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// The target is checked again at commit: if it stopped being replaceable while the work
+    /// ran, it is renamed back untouched and the new output is dropped.
+    #[test]
+    fn commit_refuses_a_target_that_became_foreign_and_rolls_back() {
+        let root = scratch("rollback");
+        let target = root.join("out");
+        fs::create_dir(&target).unwrap();
+        let out = OutputDir::prepare(&target, OutputKind::Run, true).unwrap();
+        fs::write(target.join("thesis.tex"), "precious").unwrap();
+        match out.commit() {
+            Err(OutputError::Foreign { path, .. }) => assert_eq!(path, target),
+            other => panic!("{:?}", other.err()),
+        }
+        assert_eq!(names(&root), ["out"]);
+        assert_eq!(names(&target), ["thesis.tex"]);
+
+        // and a target of another kind that appeared meanwhile
+        let other = root.join("other");
+        let out = OutputDir::prepare(&other, OutputKind::Run, true).unwrap();
+        fs::create_dir(&other).unwrap();
+        fs::write(
+            other.join(MARKER_FILE),
+            Marker::new(OutputKind::Hessian).to_text(),
+        )
+        .unwrap();
+        fs::write(other.join("spectrum.csv"), "1\n").unwrap();
+        assert!(matches!(out.commit(), Err(OutputError::OtherKind { .. })));
+        assert_eq!(names(&other), [MARKER_FILE, "spectrum.csv"]);
+        assert_eq!(names(&root), ["other", "out"]);
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn an_output_file_is_replaced_only_when_forced_and_recognisably_ours() {
+        let root = scratch("file");
+        let f = root.join("curve.csv");
+        let header = "x,f,df,d2f";
+        check_output_file(&f, header, false).unwrap();
+        for (text, ok) in [
+            ("x,f,df,d2f\n1,2,3,4\n", true),
+            ("x,f,df,d2f", true),
+            ("x,f,df,d2f\r\n", true),
+            ("x,f,df,d2f,notes\n", false),
+            ("x,f,df\n", false),
+            ("", false),
+            ("thesis", false),
+        ] {
+            fs::write(&f, text).unwrap();
+            assert!(check_output_file(&f, header, false).is_err(), "{text:?}");
+            assert_eq!(check_output_file(&f, header, true).is_ok(), ok, "{text:?}");
+        }
+        assert!(check_output_file(&root, header, true).is_err());
+        fs::remove_dir_all(&root).unwrap();
+    }
+}

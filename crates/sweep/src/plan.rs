@@ -145,8 +145,8 @@ impl Plan {
         text
     }
 
-    /// Reads plan.json's text, refusing other formats and task lists that are not numbered
-    /// 0, 1, 2, ... in order.
+    /// Reads plan.json's text, refusing other formats, bad seed ranges and task lists other
+    /// than the one [`Plan::new`] makes from the plan's claims and seeds.
     pub fn parse(text: &str) -> Result<Plan, String> {
         let plan: Plan = serde_json::from_str(text).map_err(|e| e.to_string())?;
         if plan.format != PLAN_FORMAT {
@@ -155,8 +155,15 @@ impl Plan {
                 plan.format
             ));
         }
-        if let Some(t) = plan.tasks.iter().enumerate().find(|(i, t)| t.index != *i) {
-            return Err(format!("task {} is listed at position {}", t.1.index, t.0));
+        let profile: Profile = plan.profile.parse()?;
+        if plan.seeds.first > plan.seeds.last || plan.seeds.count() > MAX_SEEDS {
+            return Err(format!("bad seed range {}", plan.seeds));
+        }
+        // The task list is a function of the rest: one edited by hand (a task directory outside
+        // tasks/, say) is refused rather than written to.
+        let expected = Plan::new(plan.claims.clone(), plan.seeds, profile);
+        if plan.tasks != expected.tasks {
+            return Err("its task list is not the one its claims and seeds define".to_owned());
         }
         Ok(plan)
     }
@@ -258,6 +265,12 @@ mod tests {
         assert_eq!(plan.tasks[3].dir, "tasks/b.y/seed-5");
         assert!(plan.tasks.iter().enumerate().all(|(i, t)| t.index == i));
         assert_eq!(Plan::parse(&plan.to_json()).unwrap(), plan);
+        let mut edited = plan.clone();
+        edited.tasks[1].dir = "../../elsewhere".into();
+        assert!(Plan::parse(&edited.to_json()).is_err());
+        let mut edited = plan.clone();
+        edited.tasks.swap(0, 1);
+        assert!(Plan::parse(&edited.to_json()).is_err());
     }
 
     #[test]

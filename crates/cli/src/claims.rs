@@ -11,8 +11,8 @@ use overparam_checks::{
     Claim, ClaimError, Profile, Progress, RunContext, Verdict, all_claims, find_claim,
 };
 use overparam_report::{
-    ClaimRecord, ClaimRun, Manifest, OutputDir, OutputKind, peak_memory_mib, reset_peak_memory,
-    timestamp_utc, write_run,
+    ClaimRecord, ClaimRun, Manifest, OutputDir, OutputError, OutputKind, peak_memory_mib,
+    reset_peak_memory, timestamp_utc, write_run,
 };
 
 /// Where `run` writes when no --out is given.
@@ -137,16 +137,47 @@ pub fn run(args: RunArgs) -> ExitCode {
         Err(e) => return usage_error(&e.to_string()),
     };
 
+    let target = out.target().to_owned();
+    let verdicts = match run_claims_into(&claims, profile, args.seed, args.quiet, out) {
+        Ok(v) => v,
+        Err(e) => return usage_error(&format!("report not written: {e}")),
+    };
+    let passed = verdicts.iter().filter(|v| **v == Verdict::Pass).count();
+    if !args.quiet {
+        say!(
+            "{passed}/{} claims passed; report written to {}",
+            verdicts.len(),
+            target.display()
+        );
+    }
+    if passed == verdicts.len() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Runs `claims` at `profile` and master seed `seed` and writes the run directory into `out`
+/// (prepared as [`OutputKind::Run`]), returning each claim's verdict in order. `overparam run`
+/// and each task of `overparam sweep` go through here, so a sweep task's directory holds exactly
+/// what `run` would write. Unless `quiet`, prints a line per claim (and progress on a terminal).
+pub fn run_claims_into(
+    claims: &[&'static dyn Claim],
+    profile: Profile,
+    seed: u64,
+    quiet: bool,
+    out: OutputDir,
+) -> Result<Vec<Verdict>, OutputError> {
     let mut manifest = Manifest::new(
         profile.name(),
-        args.seed,
+        seed,
         overparam_checks::SEED_RULE,
         rayon::current_num_threads(),
     );
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let show_progress = !quiet && std::io::stderr().is_terminal();
     let mut runs = Vec::new();
     let total = claims.len();
-    for (i, claim) in claims.into_iter().enumerate() {
+    for (i, claim) in claims.iter().enumerate() {
         let info = claim.info();
         let progress = TerminalProgress {
             enabled: show_progress,
@@ -155,7 +186,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         };
         let ctx = RunContext {
             profile,
-            master_seed: args.seed,
+            master_seed: seed,
             progress: &progress,
         };
         reset_peak_memory();
@@ -181,7 +212,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             result,
             wall_time_s,
         };
-        if !args.quiet {
+        if !quiet {
             print_summary_line(&run);
         }
         manifest.claims.push(ClaimRecord {
@@ -193,24 +224,8 @@ pub fn run(args: RunArgs) -> ExitCode {
         runs.push(run);
     }
     manifest.finished_utc = timestamp_utc(SystemTime::now());
-
-    let target = out.target().to_owned();
-    if let Err(e) = write_run(out, &manifest, &runs) {
-        return usage_error(&format!("report not written: {e}"));
-    }
-    let passed = runs.iter().filter(|r| r.verdict() == Verdict::Pass).count();
-    if !args.quiet {
-        say!(
-            "{passed}/{} claims passed; report written to {}",
-            runs.len(),
-            target.display()
-        );
-    }
-    if passed == runs.len() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    write_run(out, &manifest, &runs)?;
+    Ok(runs.iter().map(ClaimRun::verdict).collect())
 }
 
 fn print_summary_line(run: &ClaimRun) {

@@ -20,6 +20,7 @@ mod claims;
 mod hessian;
 mod input_args;
 mod spline;
+mod sweep;
 mod teacher_student;
 
 #[derive(Parser)]
@@ -93,6 +94,11 @@ enum Command {
     /// population loss; write the trajectory and the final neurons (CSV).
     #[command(long_about = teacher_student::LONG_ABOUT)]
     TeacherStudent(teacher_student::TeacherStudentArgs),
+    /// Run claims over a range of master seeds as independent, resumable tasks
+    /// (DIR/tasks/<claim>/seed-<s>/, each what `run` writes) and merge them into pass rates
+    /// with Wilson intervals and distributions of every criterion (DIR/report/).
+    #[command(long_about = sweep::LONG_ABOUT)]
+    Sweep(sweep::SweepArgs),
 }
 
 fn main() -> ExitCode {
@@ -130,6 +136,7 @@ fn main() -> ExitCode {
         },
         Command::Spline(args) => spline::run(args),
         Command::TeacherStudent(args) => teacher_student::run(args),
+        Command::Sweep(args) => sweep::run(args),
     }
 }
 

@@ -27,7 +27,10 @@ pub use diff::{
     COLUMN_SCALE_FLOOR, DEFAULT_RELATIVE_TOLERANCE, DiffReport, DiffRow, MAX_CHANGED_CELLS_SHOWN,
     MAX_FILE_BYTES, ROUNDING_FLOOR, Status, diff_runs,
 };
-pub use manifest::{ClaimRecord, Manifest, peak_memory_mib, reset_peak_memory, timestamp_utc};
+pub use manifest::{
+    ClaimRecord, Manifest, cargo_lock_sha256, git_commit, peak_memory_mib, reset_peak_memory,
+    timestamp_utc,
+};
 pub use marker::{MARKER_FILE, Marker, MarkerError, OutputKind, read_marker};
 pub use plot::render_svg;
 pub use write::{OutputDir, OutputError, check_output_file, remove_live_outputs, table_to_csv};

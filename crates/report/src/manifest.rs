@@ -30,13 +30,18 @@ pub fn peak_memory_mib() -> Option<f64> {
 }
 
 /// SHA-256 of the Cargo.lock this binary was built with: pins every dependency version.
-fn cargo_lock_sha256() -> String {
+pub fn cargo_lock_sha256() -> String {
     use sha2::{Digest, Sha256};
     let lock = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"));
     Sha256::digest(lock)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The git commit this binary was built from (empty when unknown).
+pub fn git_commit() -> &'static str {
+    env!("OVERPARAM_GIT_COMMIT")
 }
 
 /// The SIMD extensions this CPU offers that faer and the compiler may use.

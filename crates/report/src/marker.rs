@@ -31,6 +31,10 @@ pub enum OutputKind {
     Hessian,
     /// `overparam teacher-student --out`.
     TeacherStudent,
+    /// `overparam sweep --out`: plan.json, tasks/ (one run directory per task), report/.
+    Sweep,
+    /// `DIR/report/` of a sweep: the merged summary, replaced by every merge.
+    SweepReport,
 }
 
 impl OutputKind {
@@ -39,6 +43,8 @@ impl OutputKind {
             OutputKind::Run => "run",
             OutputKind::Hessian => "hessian",
             OutputKind::TeacherStudent => "teacher-student",
+            OutputKind::Sweep => "sweep",
+            OutputKind::SweepReport => "sweep-report",
         }
     }
 
@@ -47,6 +53,8 @@ impl OutputKind {
             OutputKind::Run,
             OutputKind::Hessian,
             OutputKind::TeacherStudent,
+            OutputKind::Sweep,
+            OutputKind::SweepReport,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -154,6 +162,8 @@ mod tests {
             OutputKind::Run,
             OutputKind::Hessian,
             OutputKind::TeacherStudent,
+            OutputKind::Sweep,
+            OutputKind::SweepReport,
         ] {
             let m = Marker::new(kind);
             let parsed = parse_marker(&m.to_text()).unwrap();

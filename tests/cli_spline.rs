@@ -291,3 +291,16 @@ fn data_may_come_from_stdin() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(entries(&dir), ["c.csv"]);
 }
+
+#[test]
+fn a_curve_that_overflows_between_the_knots_is_refused() {
+    // Finite at the knots, infinite between them: used to write inf and NaN into the CSV
+    // (found by the spline_xy fuzz target).
+    let dir = scratch("overflow");
+    let p = dir.join("d.csv");
+    std::fs::write(&p, "x,y\n0,1e308\n1,-1e30\n82,1e308\n").unwrap();
+    let o = spline(&p, "1", None, &dir.join("c.csv"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("overflows f64"), "{}", stderr(&o));
+    assert_eq!(entries(&dir), ["d.csv"]);
+}

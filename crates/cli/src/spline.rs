@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use overparam_input::xy::{fit_spline, parse_xy};
+use overparam_input::xy::{curve_on_grid, fit_spline, parse_xy};
 use overparam_report::check_output_file;
 
 use crate::input_args::InputArgs;
@@ -79,15 +79,10 @@ fn fit_and_write(args: &SplineArgs) -> Result<String, String> {
     let spline =
         fit_spline(&data, args.lambda).map_err(|e| format!("{}: {e}", args.data.display()))?;
     let (x, y) = (&data.x, &data.y);
-    let (lo, hi) = (x[0], x[x.len() - 1]);
+    let curve =
+        curve_on_grid(&spline, args.grid).map_err(|e| format!("{}: {e}", args.data.display()))?;
     let mut text = format!("{HEADER}\n");
-    for j in 0..args.grid {
-        let t = if j + 1 == args.grid {
-            hi
-        } else {
-            lo + (hi - lo) * j as f64 / (args.grid - 1) as f64
-        };
-        let (f, df, d2f) = spline.eval(t);
+    for [t, f, df, d2f] in curve {
         text.push_str(&format!("{t:?},{f:?},{df:?},{d2f:?}\n"));
     }
     write_atomically(&args.out, text.as_bytes(), args.force)?;

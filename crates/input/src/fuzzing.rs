@@ -54,8 +54,8 @@ pub fn numeric_csv(data: &[u8]) -> Result<(), String> {
     verdict
 }
 
-/// Target `spline_xy`: the spline tool's x,y parsing and validation, then the fit itself, whose
-/// failures must come back as messages (never a panic, never a NaN curve).
+/// Target `spline_xy`: the spline tool's x,y parsing and validation, then the fit and the curve
+/// on a grid, whose failures must come back as messages (never a panic, never a NaN curve).
 pub fn spline_xy(data: &[u8]) -> Result<(), String> {
     let parsed = match xy::parse_xy(data) {
         Ok(p) => p,
@@ -72,12 +72,12 @@ pub fn spline_xy(data: &[u8]) -> Result<(), String> {
             .all(|w| w[1] - w[0] >= xy::MIN_RELATIVE_SPACING * range),
         "accepted x that are not increasing or too close"
     );
-    match xy::fit_spline(&parsed, 1.0) {
-        Ok(s) => {
-            let (f, df, d2f) = s.eval(0.5 * (x[0] + x[x.len() - 1]));
+    let curve = xy::fit_spline(&parsed, 1.0).and_then(|s| xy::curve_on_grid(&s, 17));
+    match curve {
+        Ok(c) => {
             assert!(
-                f.is_finite() && df.is_finite() && d2f.is_finite(),
-                "an accepted fit evaluates to a non-finite value"
+                c.iter().flatten().all(|v| v.is_finite()),
+                "an accepted curve holds a non-finite value"
             );
             Ok(())
         }

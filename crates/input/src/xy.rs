@@ -185,6 +185,35 @@ pub fn fit_spline(data: &XyData, lambda: f64) -> Result<SmoothingSpline, String>
     Ok(spline)
 }
 
+/// The fitted curve (t, f, f', f'') at `n >= 2` evenly spaced points over [min x, max x], both
+/// ends included exactly.
+///
+/// Refuses a curve that is not finite everywhere on the grid: a fit can be finite at the knots
+/// yet overflow between them when |y| is near f64's limit (found by the `spline_xy` fuzz target:
+/// y = 1e308, -1e30, 1e308 at x = 0, 1, 82), and a CSV of `inf` and `NaN` is not a result.
+pub fn curve_on_grid(spline: &SmoothingSpline, n: usize) -> Result<Vec<[f64; 4]>, String> {
+    let knots = spline.knots();
+    let (lo, hi) = (knots[0], knots[knots.len() - 1]);
+    let mut curve = Vec::with_capacity(n);
+    for j in 0..n {
+        let t = if j + 1 == n {
+            hi
+        } else {
+            lo + (hi - lo) * j as f64 / (n - 1) as f64
+        };
+        let (f, df, d2f) = spline.eval(t);
+        if !(f.is_finite() && df.is_finite() && d2f.is_finite()) {
+            let largest_y = spline.values().iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            return Err(format!(
+                "the fitted curve overflows f64 at x = {t:e} (f = {f:e}, f' = {df:e}, f'' = \
+                 {d2f:e}; the fitted values reach {largest_y:e}); rescale y"
+            ));
+        }
+        curve.push([t, f, df, d2f]);
+    }
+    Ok(curve)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +250,20 @@ mod tests {
         assert!(e.contains("data rows 1 and 2 (lines 2 and 3)"), "{e}");
         // just above the bound is accepted
         assert!(parse_xy(b"x,y\n0,1\n1e-11,2\n1,0\n").is_ok());
+    }
+
+    #[test]
+    fn a_curve_that_overflows_between_the_knots_is_refused() {
+        let d = parse_xy(b"x,y\n0,1e308\n1,-1e30\n82,1e308\n").unwrap();
+        let s = fit_spline(&d, 1.0).unwrap();
+        let e = curve_on_grid(&s, 201).unwrap_err();
+        assert!(
+            e.contains("overflows f64") && e.contains("rescale y"),
+            "{e}"
+        );
+        let ok = parse_xy(b"x,y\n0,1\n1,-1\n82,1\n").unwrap();
+        let c = curve_on_grid(&fit_spline(&ok, 1.0).unwrap(), 5).unwrap();
+        assert_eq!((c[0][0], c[4][0]), (0.0, 82.0));
     }
 
     #[test]

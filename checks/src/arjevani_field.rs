@@ -19,6 +19,8 @@ use overparam_linalg::{Par, cluster_eigenvalues, sym_eigen, sym_eigenvalues};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
+use crate::Cause;
+use crate::kit::{InCell, LEVEL, WorstCase, worst};
 use crate::stats::{LinearFit, linear_fit};
 use crate::{
     Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, Outcome, PlotSpec, Profile,
@@ -116,7 +118,7 @@ fn max_relative_error(computed: &[f64], predicted: &[f64]) -> f64 {
         .iter()
         .zip(predicted)
         .map(|(c, p)| (c - p).abs() / p.abs())
-        .fold(0.0, f64::max)
+        .worst()
 }
 
 pub const GLOBAL_MIN_SPECTRUM_ID: &str = "arjevani2021.global-min-spectrum";
@@ -191,14 +193,13 @@ struct Cell {
 
 fn measure(d: usize, ctx: &RunContext) -> Result<Cell, ClaimError> {
     let cell = format!("d={d}");
-    let err = |e: &dyn std::fmt::Display| ClaimError::new(cell.clone(), e);
     let teacher = TwoLayerNet::identity(d);
     let loss = PopulationLoss::new(teacher.clone());
 
     let mut grad = LossGradient::new(d, d);
-    loss.evaluate(&teacher, &mut grad).map_err(|e| err(&e))?;
-    let h = loss.hessian_w(&teacher).map_err(|e| err(&e))?;
-    let eig = sym_eigen(h.as_ref(), Par::Seq).map_err(|e| err(&e))?;
+    loss.evaluate(&teacher, &mut grad).in_cell(&cell)?;
+    let h = loss.hessian_w(&teacher).in_cell(&cell)?;
+    let eig = sym_eigen(h.as_ref(), Par::Seq).in_cell(&cell)?;
     let predicted = predicted_sorted(d);
     let rel_error = max_relative_error(&eig.values, &predicted);
 
@@ -228,7 +229,7 @@ fn measure(d: usize, ctx: &RunContext) -> Result<Cell, ClaimError> {
         .iter()
         .copied()
         .filter(|&v| v <= GROWTH_LEVEL)
-        .fold(f64::NEG_INFINITY, f64::max);
+        .worst();
 
     let growing = growing_branches(d, &eig.values);
 
@@ -240,14 +241,14 @@ fn measure(d: usize, ctx: &RunContext) -> Result<Cell, ClaimError> {
         *x += PERTURBATION * g;
     }
     let mut pgrad = LossGradient::new(d, d);
-    loss.evaluate(&perturbed, &mut pgrad).map_err(|e| err(&e))?;
-    let hp = loss.hessian_w(&perturbed).map_err(|e| err(&e))?;
-    let ep = sym_eigenvalues(hp.as_ref(), Par::Seq).map_err(|e| err(&e))?;
+    loss.evaluate(&perturbed, &mut pgrad).in_cell(&cell)?;
+    let hp = loss.hessian_w(&perturbed).in_cell(&cell)?;
+    let ep = sym_eigenvalues(hp.as_ref(), Par::Seq).in_cell(&cell)?;
 
     // Control 2: the Hessian with the kernel's self-term dropped.
     let broken = PopulationLoss::new(teacher.clone()).with_terms(KernelTerms::WithoutSelfTerm);
-    let hb = broken.hessian_w(&teacher).map_err(|e| err(&e))?;
-    let eb = sym_eigenvalues(hb.as_ref(), Par::Seq).map_err(|e| err(&e))?;
+    let hb = broken.hessian_w(&teacher).in_cell(&cell)?;
+    let eb = sym_eigenvalues(hb.as_ref(), Par::Seq).in_cell(&cell)?;
 
     Ok(Cell {
         d,
@@ -299,18 +300,18 @@ fn growing_branches(d: usize, values: &[f64]) -> Vec<GrowingCluster> {
 /// growth-slopes: every cluster above the level lies on a line s d + O(1) with its branch's
 /// slope s, and each of the three growing branches is present at every d.
 fn growth_criterion(per_d: &[(usize, Vec<GrowingCluster>)]) -> Criterion {
-    let mut worst: f64 = 0.0;
+    let mut deviations = vec![0.0];
     let mut intercepts = Vec::new();
     for (d, growing) in per_d {
         for name in ["lambda-plus", "mu-plus", "mu-minus"] {
             if !growing.iter().any(|g| g.branch == name) {
-                worst = f64::INFINITY;
+                deviations.push(f64::INFINITY);
                 intercepts.push(format!("{name} d={d}: missing"));
             }
         }
         for g in growing {
             let intercept = g.value - g.slope * *d as f64;
-            worst = worst.max(intercept.abs());
+            deviations.push(intercept.abs());
             intercepts.push(format!("{} d={d}: {intercept:+.3}", g.branch));
         }
     }
@@ -324,13 +325,13 @@ fn growth_criterion(per_d: &[(usize, Vec<GrowingCluster>)]) -> Criterion {
                     .map(move |x| (*d as f64, x.value))
             })
             .unzip();
-        if let Some(fit) = linear_fit(&xs, &ys, 0.95) {
+        if let Some(fit) = linear_fit(&xs, &ys, LEVEL) {
             slopes.push(format!("{name} least-squares slope {:.4}", fit.slope));
         }
     }
     Criterion::new(
         "growth-slopes",
-        worst,
+        worst(deviations),
         Comparator::AtMost,
         INTERCEPT_BOUND,
         "linear growth with slope s means eigenvalue - s d stays bounded; the closed-form \
@@ -345,12 +346,7 @@ fn growth_criterion(per_d: &[(usize, Vec<GrowingCluster>)]) -> Criterion {
 }
 
 fn eigen_criterion(name: &str, errors: &[(usize, f64)]) -> Criterion {
-    let worst = errors.iter().map(|e| e.1).fold(0.0, f64::max);
-    let worst = if errors.iter().any(|e| e.1.is_nan()) {
-        f64::NAN
-    } else {
-        worst
-    };
+    let worst = errors.iter().map(|e| e.1).worst();
     let detail = errors
         .iter()
         .map(|(d, e)| format!("d={d}: {e:.2e}"))
@@ -451,17 +447,12 @@ impl Claim for GlobalMinSpectrum {
             Profile::Quick => &[4, 6, 10, 20],
             Profile::Full => &[4, 6, 10, 20, 30, 40],
         };
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let cells: Vec<Cell> = dims
-            .par_iter()
-            .map(|&d| {
-                let cell = measure(d, ctx);
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                ctx.progress
-                    .cell_done(GLOBAL_MIN_SPECTRUM_ID, n, dims.len(), &format!("d={d}"));
-                cell
-            })
-            .collect::<Result<_, _>>()?;
+        let cells: Vec<Cell> = ctx.par_cells(
+            GLOBAL_MIN_SPECTRUM_ID,
+            dims,
+            |d| format!("d={d}"),
+            |&d| measure(d, ctx),
+        )?;
 
         let per_d = |f: &dyn Fn(&Cell) -> f64| -> Vec<(usize, f64)> {
             cells.iter().map(|c| (c.d, f(c))).collect()
@@ -479,7 +470,7 @@ impl Claim for GlobalMinSpectrum {
         criteria.push(
             Criterion::new(
                 "critical-point",
-                grads.iter().map(|g| g.1).fold(0.0, f64::max),
+                grads.iter().map(|g| g.1).worst(),
                 Comparator::AtMost,
                 CRITICAL_GRAD_BOUND,
                 "the gradient vanishes exactly at W = V; rounding in the cancelling kernel sums \
@@ -523,7 +514,7 @@ impl Claim for GlobalMinSpectrum {
         criteria.push(
             Criterion::new(
                 "growing-count",
-                count_dev.iter().map(|x| x.1).fold(0.0, f64::max),
+                count_dev.iter().map(|x| x.1).worst(),
                 Comparator::Equal,
                 0.0,
                 "the claim is an exact count: d + 1 eigenvalues on growing branches; 1/2 separates \
@@ -546,7 +537,7 @@ impl Claim for GlobalMinSpectrum {
                 let n = c.values.len();
                 c.values[n - c.d - 2]
             })
-            .fold(f64::NEG_INFINITY, f64::max);
+            .worst();
         criteria.push(
             Criterion::new(
                 "bulk-bounded",
@@ -565,11 +556,11 @@ impl Claim for GlobalMinSpectrum {
         let growth: Vec<_> = cells.iter().map(|c| (c.d, c.growing.clone())).collect();
         criteria.push(growth_criterion(&growth));
 
-        let residuals = per_d(&|c| c.residual.max(c.orthogonality));
+        let residuals = per_d(&|c| worst([c.residual, c.orthogonality]));
         criteria.push(
             Criterion::new(
                 "residuals",
-                residuals.iter().map(|x| x.1).fold(0.0, f64::max),
+                residuals.iter().map(|x| x.1).worst(),
                 Comparator::AtMost,
                 RESIDUAL_BOUND,
                 "a backward-stable eigensolver leaves O(sqrt(n) eps)..O(n eps) residuals, <= 1e-12 \
@@ -869,8 +860,7 @@ fn solve_family(dims: &[usize], claim: &str) -> Result<Vec<(usize, ReducedSoluti
     let mut start = CRUDE_START;
     let mut out = Vec::new();
     for d in (5..=top).filter(|d| *d <= DENSE_LIMIT || dims.contains(d)) {
-        let s = solve_type_a(d, start, newton_tol(d), 60)
-            .map_err(|e| ClaimError::new(format!("{claim} d={d}"), e))?;
+        let s = solve_type_a(d, start, newton_tol(d), 60).in_cell(&format!("{claim} d={d}"))?;
         start = s.point;
         if dims.contains(&d) {
             out.push((d, s));
@@ -887,41 +877,38 @@ fn analyse_family(
     ctx: &RunContext,
     claim: &str,
 ) -> Result<Vec<TypeAPoint>, ClaimError> {
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let total = solved.len();
-    solved
-        .into_par_iter()
-        .map(|(d, solution)| {
+    ctx.par_cells(
+        claim,
+        &solved,
+        |(d, _)| format!("d={d}"),
+        |(d, solution)| {
+            let (d, cell) = (*d, format!("d={d}"));
             let loss = PopulationLoss::new(TwoLayerNet::identity(d));
             let net = solution.point.network(d);
             let (a, blocks) = if d <= DENSE_LIMIT {
                 let a = analyse_point(&loss, &net, Tolerances::PUBLISHED, u128::MAX, Par::Seq)
-                    .map_err(|e| ClaimError::new(format!("d={d}"), e))?;
+                    .in_cell(&cell)?;
                 (a, None)
             } else {
                 let s = analyse_symmetric_point(&loss, &net, Tolerances::PUBLISHED)
-                    .map_err(|e| ClaimError::new(format!("d={d}"), e))?
+                    .in_cell(&cell)?
                     .ok_or_else(|| {
-                        ClaimError::new(
-                            format!("d={d}"),
-                            "the type-A point was not detected as symmetric",
-                        )
+                        let why = "the type-A point was not detected as symmetric";
+                        ClaimError::at(&cell, Cause::Missing(why.to_owned()))
                     })?;
                 (s.analysis, Some(s.spectrum.blocks))
             };
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            ctx.progress.cell_done(claim, n, total, &format!("d={d}"));
             Ok(TypeAPoint {
                 d,
-                solution,
-                invariant_error: a.trace_error.max(a.frobenius_error),
+                solution: solution.clone(),
+                invariant_error: worst([a.trace_error, a.frobenius_error]),
                 grad_norm: a.grad_norm,
                 classification: a.classification,
                 spectrum: a.spectrum,
                 blocks,
             })
-        })
-        .collect()
+        },
+    )
 }
 
 fn lambda_min(p: &TypeAPoint) -> f64 {
@@ -934,7 +921,7 @@ fn lambda_max(p: &TypeAPoint) -> f64 {
 
 /// critical: every point's full gradient norm is at most the bound.
 fn critical_criterion(points: &[(usize, f64)]) -> Criterion {
-    let worst = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let worst = points.iter().map(|p| p.1).worst();
     Criterion::new(
         "critical",
         worst,
@@ -955,7 +942,7 @@ fn critical_criterion(points: &[(usize, f64)]) -> Criterion {
 
 /// strict-minimum: the smallest Hessian eigenvalue is above the classification tolerance.
 fn minimum_criterion(points: &[(usize, f64)]) -> Criterion {
-    let worst = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let worst = points.iter().map(|p| p.1).least();
     Criterion::new(
         "strict-minimum",
         worst,
@@ -1066,7 +1053,7 @@ impl Claim for TypeAMinima {
         criteria.push(
             Criterion::new(
                 "spurious",
-                losses.iter().map(|l| l.1).fold(f64::INFINITY, f64::min),
+                losses.iter().map(|l| l.1).least(),
                 Comparator::AtLeast,
                 1e-3,
                 "the global minimum has loss 0; the family's loss decays only like 1/d \
@@ -1082,7 +1069,7 @@ impl Claim for TypeAMinima {
         );
 
         // Agreement with the reference, in units of half the last printed digit.
-        let mut worst: f64 = 0.0;
+        let mut in_half_units = vec![0.0];
         let mut compared = Vec::new();
         let mut reference_rows = Table::new(
             "reference",
@@ -1109,7 +1096,7 @@ impl Claim for TypeAMinima {
             rows.push(("lambda_max", lambda_max(p), r.4, 5e-5));
             for (name, computed, reference, half_unit) in rows {
                 let err = (computed - reference).abs();
-                worst = worst.max(err / half_unit);
+                in_half_units.push(err / half_unit);
                 reference_rows.push(vec![
                     p.d.into(),
                     name.into(),
@@ -1123,7 +1110,11 @@ impl Claim for TypeAMinima {
         criteria.push(
             Criterion::new(
                 "matches-reference",
-                if compared.is_empty() { f64::NAN } else { worst },
+                if compared.is_empty() {
+                    f64::NAN
+                } else {
+                    worst(in_half_units)
+                },
                 Comparator::AtMost,
                 1.0,
                 "measured in units of half the last printed digit of the reference (5e-11 for the \
@@ -1139,7 +1130,7 @@ impl Claim for TypeAMinima {
         criteria.push(
             Criterion::new(
                 "eigenvalue-invariants",
-                invariants.iter().map(|x| x.1).fold(0.0, f64::max),
+                invariants.iter().map(|x| x.1).worst(),
                 Comparator::AtMost,
                 RESIDUAL_BOUND,
                 "eigenvalues of a backward-stable solver reproduce the trace and Frobenius norm \
@@ -1166,8 +1157,7 @@ impl Claim for TypeAMinima {
             }
             let loss = PopulationLoss::new(TwoLayerNet::identity(p.d));
             let mut g = LossGradient::new(p.d, p.d);
-            loss.evaluate(&w, &mut g)
-                .map_err(|e| ClaimError::new(format!("d={}", p.d), e))?;
+            loss.evaluate(&w, &mut g).in_cell(&format!("d={}", p.d))?;
             off.push((p.d, g.norm_w()));
         }
         let controls = vec![
@@ -1292,12 +1282,8 @@ fn slope_in_band(
     high: f64,
     reason: &str,
 ) -> Criterion {
-    let (estimate, interval) = match &fit {
-        Some(f) => (f.slope, (f.slope_low, f.slope_high)),
-        None => (f64::NAN, (f64::NAN, f64::NAN)),
-    };
-    Criterion::interval_within(name, estimate, interval, (low, high), reason)
-        .with_detail(slope_text(&fit))
+    let detail = slope_text(&fit);
+    Criterion::slope_within(name, fit, (low, high), reason).with_detail(detail)
 }
 
 fn proximity(type_a: &[f64], global: &[f64]) -> f64 {
@@ -1305,14 +1291,14 @@ fn proximity(type_a: &[f64], global: &[f64]) -> f64 {
         .iter()
         .zip(global)
         .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
+        .worst()
 }
 
 fn proximity_criterion(rows: &[(usize, f64)]) -> Criterion {
     let (x, y): (Vec<f64>, Vec<f64>) = rows.iter().map(|(d, p)| ((*d as f64).ln(), p.ln())).unzip();
     slope_in_band(
         "proximity-rate",
-        linear_fit(&x, &y, 0.95),
+        linear_fit(&x, &y, LEVEL),
         PROXIMITY_BAND.0,
         PROXIMITY_BAND.1,
         "AF 2021: the spurious and global spectra agree to O(d^(-1/2)); the log-log slope of \
@@ -1322,7 +1308,7 @@ fn proximity_criterion(rows: &[(usize, f64)]) -> Criterion {
         "band [{}, {}]; {}; distances: {}",
         PROXIMITY_BAND.0,
         PROXIMITY_BAND.1,
-        slope_text(&linear_fit(&x, &y, 0.95)),
+        slope_text(&linear_fit(&x, &y, LEVEL)),
         rows.iter()
             .map(|(d, p)| format!("d={d}: {p:.4}"))
             .collect::<Vec<_>>()
@@ -1332,8 +1318,8 @@ fn proximity_criterion(rows: &[(usize, f64)]) -> Criterion {
 
 fn count_criterion(rows: &[(usize, usize)]) -> Criterion {
     let ratios: Vec<f64> = rows.iter().map(|(d, c)| *c as f64 / *d as f64).collect();
-    let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let lo = ratios.iter().copied().least();
+    let hi = ratios.iter().copied().worst();
     // One number for a two-sided band: the largest ratio if it is above the band, otherwise
     // the smallest (which then holds exactly when every ratio is inside).
     let measured = if hi > COUNT_PER_D.1 { hi } else { lo };
@@ -1485,7 +1471,7 @@ impl Claim for HessianConcentration {
             points.iter().map(|p| (p.d as f64, lambda_max(p))).unzip();
         criteria.push(slope_in_band(
             "top-slope",
-            linear_fit(&x, &y, 0.95),
+            linear_fit(&x, &y, LEVEL),
             0.25 - TOP_SLOPE_BAND,
             0.25 + TOP_SLOPE_BAND,
             "the largest eigenvalue tracks mu_+(d) = d/4 + O(1) of the global minimum up to the \
@@ -1521,19 +1507,21 @@ impl Claim for HessianConcentration {
                 let loss = PopulationLoss::new(TwoLayerNet::identity(d));
                 let mut g = LossGradient::new(d, d);
                 loss.evaluate(&net, &mut g)
-                    .map_err(|e| ClaimError::new(format!("random d={d}"), e))?;
+                    .in_cell(&format!("random d={d}"))?;
                 let grad_norm = g.norm_w();
                 // A point above the gradient bound is no minimum whatever its spectrum; only a
                 // critical one needs the (dense: random points have no symmetry) Hessian.
                 let minimum = grad_norm <= TYPE_A_GRAD_BOUND && {
                     if d > DENSE_LIMIT {
-                        return Err(ClaimError::new(
+                        return Err(ClaimError::at(
                             format!("random d={d}"),
-                            "critical random point too large for the dense Hessian",
+                            Cause::Missing(
+                                "critical random point too large for the dense Hessian".to_owned(),
+                            ),
                         ));
                     }
                     let a = analyse_point(&loss, &net, Tolerances::PUBLISHED, u128::MAX, Par::Seq)
-                        .map_err(|e| ClaimError::new(format!("random d={d}"), e))?;
+                        .in_cell(&format!("random d={d}"))?;
                     a.classification == Classification::Minimum
                 };
                 Ok((d, minimum, grad_norm))
@@ -1767,10 +1755,7 @@ mod tests {
         for d in 4..=40 {
             let mut v: Vec<f64> = global_min_spectrum(d).iter().map(|b| b.value).collect();
             v.sort_by(f64::total_cmp);
-            let gap = v
-                .windows(2)
-                .map(|w| w[1] - w[0])
-                .fold(f64::INFINITY, f64::min);
+            let gap = v.windows(2).map(|w| w[1] - w[0]).least();
             assert!(gap > 0.09, "d={d}: smallest gap {gap}");
         }
     }

@@ -7,8 +7,6 @@
 //! `overparam_kernel::adapted` (closed-form limit kernel), cross-checked by the discretised
 //! variational problem (`adapted_fd`) and by Reinsch's cubic smoothing spline (`spline`).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use overparam_kernel::early_stopping::{
     filter_gap_bound, gd_filter, matched_ridge_penalty, ridge_filter,
 };
@@ -17,8 +15,9 @@ use overparam_kernel::{
     SmoothingSpline, evaluation_bound, gradient_descent_last_layer, ridge_dual,
 };
 use overparam_linalg::{Par, sym_eigen};
-use rayon::prelude::*;
 
+use crate::Cause;
+use crate::kit::{InCell, LEVEL, WorstCase, least, sup_abs, worst};
 use crate::stats::{LinearFit, linear_fit};
 use crate::{
     Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, Outcome, PlotSpec, Profile,
@@ -58,17 +57,6 @@ fn grid(lo: f64, hi: f64, points: usize) -> Vec<f64> {
     (0..points)
         .map(|i| lo + (hi - lo) * i as f64 / (points - 1) as f64)
         .collect()
-}
-
-fn sup_abs(v: impl Iterator<Item = f64>) -> f64 {
-    // NaN propagates (f64::max would drop it).
-    v.fold(0.0, |m: f64, x| {
-        if x.is_nan() || m.is_nan() {
-            f64::NAN
-        } else {
-            m.max(x.abs())
-        }
-    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,7 +190,7 @@ impl Reference {
         let sd = sup_abs(v.df.iter().zip(&self.df).map(|(a, b)| a - b));
         let nf = sup_abs(self.f.iter().copied());
         let nd = sup_abs(self.df.iter().copied());
-        (sf, sd, (sf / nf).max(sd / nd))
+        (sf, sd, worst([sf / nf, sd / nd]))
     }
 }
 
@@ -244,14 +232,9 @@ fn run_cell(
     let g0 = weight.g(0.0);
     let mut betas = Vec::new();
     for map in maps {
-        let (beta, residual) = ridge_dual(&gram, y, map.lambda_tilde(spec.n, g0))
-            .map_err(|e| ClaimError::new(label.clone(), e))?;
-        if residual > 1e-12 {
-            return Err(ClaimError::new(
-                label,
-                format!("dual ridge solve backward error {residual:.2e} > 1e-12"),
-            ));
-        }
+        let (beta, residual) =
+            ridge_dual(&gram, y, map.lambda_tilde(spec.n, g0)).in_cell(&label)?;
+        ClaimError::check_residual(&label, "dual ridge solve", residual, 1e-12)?;
         betas.push(beta);
     }
     let values = layer.eval_dual(x, &betas, &reference.grid);
@@ -267,7 +250,12 @@ fn run_cell(
     for v in &values {
         let (sf, sd, rel) = reference.distances(v);
         if !(sf.is_finite() && sd.is_finite()) {
-            return Err(ClaimError::new(label, "non-finite network output"));
+            return Err(ClaimError::at(
+                label,
+                Cause::NonFinite {
+                    what: "network output",
+                },
+            ));
         }
         result.sup_f.push(sf);
         result.sup_df.push(sd);
@@ -281,12 +269,10 @@ fn run_cell(
 fn rate_criterion(name: &str, points: &[(usize, f64)]) -> Criterion {
     let xs: Vec<f64> = points.iter().map(|p| (p.0 as f64).ln()).collect();
     let ys: Vec<f64> = points.iter().map(|p| p.1.ln()).collect();
-    let fit: Option<LinearFit> = linear_fit(&xs, &ys, 0.95);
+    let fit: Option<LinearFit> = linear_fit(&xs, &ys, LEVEL);
     let (measured, detail) = match fit {
         Some(f) => (
-            (f.slope_low - PREDICTED_RATE)
-                .abs()
-                .max((f.slope_high - PREDICTED_RATE).abs()),
+            sup_abs([f.slope_low - PREDICTED_RATE, f.slope_high - PREDICTED_RATE]),
             format!(
                 "slope {:.3}, 95% t-interval [{:.3}, {:.3}] over {} (n, seed) cells, R^2 {:.3}",
                 f.slope, f.slope_low, f.slope_high, f.n, f.r_squared
@@ -310,13 +296,7 @@ fn rate_criterion(name: &str, points: &[(usize, f64)]) -> Criterion {
 }
 
 fn limit_reached_criterion(cells: &[&CellResult], map: usize) -> Criterion {
-    let worst = cells
-        .iter()
-        .map(|c| c.relative[map])
-        .fold(
-            0.0,
-            |m: f64, v| if v.is_nan() { f64::NAN } else { m.max(v) },
-        );
+    let worst = cells.iter().map(|c| c.relative[map]).worst();
     let detail = cells
         .iter()
         .map(|c| {
@@ -362,7 +342,7 @@ fn structure_criterion(
     let mut edges = vec![lo];
     edges.extend(knots.iter().copied().filter(|&k| k > lo && k < hi));
     edges.push(hi);
-    let mut worst: f64 = 0.0;
+    let mut per_window = Vec::new();
     for w in edges.windows(2) {
         let (xs, ys): (Vec<f64>, Vec<f64>) = pts
             .iter()
@@ -373,15 +353,16 @@ fn structure_criterion(
         if xs.len() < 3 {
             continue;
         }
-        match linear_fit(&xs, &ys, 0.95) {
-            Some(f) => {
-                for (x, y) in xs.iter().zip(&ys) {
-                    worst = worst.max((y - f.intercept - f.slope * x).abs());
-                }
-            }
-            None => worst = f64::NAN,
+        match linear_fit(&xs, &ys, LEVEL) {
+            Some(f) => per_window.push(sup_abs(
+                xs.iter()
+                    .zip(&ys)
+                    .map(|(x, y)| y - f.intercept - f.slope * x),
+            )),
+            None => per_window.push(f64::NAN),
         }
     }
+    let worst = sup_abs(per_window);
     Criterion::new(
         name,
         worst / scale,
@@ -431,9 +412,9 @@ fn flat_rows(
         .iter()
         .map(|&z| evaluation_bound(x, LAMBDA, z))
         .collect::<Result<Vec<f64>, _>>()
-        .map_err(|e| ClaimError::new("flat-law bound", e))?
+        .in_cell("flat-law bound")?
         .into_iter()
-        .fold(0.0, f64::max);
+        .worst();
     let s_hull: Vec<f64> = hull.iter().map(|&z| spline.eval(z).0).collect();
     let gap_to = |f: &dyn Fn(f64) -> f64| sup_abs(hull.iter().zip(&s_hull).map(|(&z, s)| f(z) - s));
     let gap_gaussian = gap_to(&|z| gaussian_limit.value(z));
@@ -441,10 +422,10 @@ fn flat_rows(
         .iter()
         .map(|&r| {
             let weight = KinkWeight::UniformKinks { r, ev2: 1.0 };
-            let err = |e: &dyn std::fmt::Display| ClaimError::new(format!("flat R={r}"), e);
-            let limit = AdaptedSpline::fit(weight, x, y, LAMBDA).map_err(|e| err(&e))?;
+            let cell = format!("flat R={r}");
+            let limit = AdaptedSpline::fit(weight, x, y, LAMBDA).in_cell(&cell)?;
             let twice = AdaptedSpline::fit_kernel_ridge(weight, x, y, 2.0 * LAMBDA * weight.g(0.0))
-                .map_err(|e| err(&e))?;
+                .in_cell(&cell)?;
             let penalty = limit.mu() * overparam_kernel::adapted::affine_penalty(weight, (a, b));
             Ok(FlatRow {
                 r,
@@ -460,7 +441,7 @@ fn flat_rows(
 fn flat_rate_criterion(rows: &[FlatRow], gap: impl Fn(&FlatRow) -> f64) -> Criterion {
     let xs: Vec<f64> = rows.iter().map(|r| r.r.ln()).collect();
     let ys: Vec<f64> = rows.iter().map(|r| gap(r).ln()).collect();
-    let (measured, detail) = match linear_fit(&xs, &ys, 0.95) {
+    let (measured, detail) = match linear_fit(&xs, &ys, LEVEL) {
         Some(f) => (
             f.slope,
             format!(
@@ -490,13 +471,7 @@ fn flat_rate_criterion(rows: &[FlatRow], gap: impl Fn(&FlatRow) -> f64) -> Crite
 }
 
 fn flat_bound_criterion(rows: &[FlatRow], gap: impl Fn(&FlatRow) -> f64) -> Criterion {
-    let worst = rows
-        .iter()
-        .map(|r| gap(r) / r.bound)
-        .fold(
-            0.0,
-            |m: f64, v| if v.is_nan() { f64::NAN } else { m.max(v) },
-        );
+    let worst = rows.iter().map(|r| gap(r) / r.bound).worst();
     Criterion::new(
         "flat-law-bound",
         worst,
@@ -517,7 +492,7 @@ fn flat_bound_criterion(rows: &[FlatRow], gap: impl Fn(&FlatRow) -> f64) -> Crit
 /// Closed-form kernel limit against the discretised variational problem, for a flat and a
 /// non-flat compactly supported weight.
 fn solvers_criterion(x: &[f64], y: &[f64], hull: &[f64]) -> Result<Criterion, ClaimError> {
-    let mut worst: f64 = 0.0;
+    let mut gaps = Vec::new();
     let mut detail = Vec::new();
     for weight in [
         KinkWeight::UniformKinks {
@@ -526,16 +501,12 @@ fn solvers_criterion(x: &[f64], y: &[f64], hull: &[f64]) -> Result<Criterion, Cl
         },
         KinkWeight::ParabolicKinks { r: 3.0, ev2: 1.0 },
     ] {
-        let err = |e: &dyn std::fmt::Display| ClaimError::new(format!("{weight:?}"), e);
-        let kernel = AdaptedSpline::fit(weight, x, y, LAMBDA).map_err(|e| err(&e))?;
-        let fd = AdaptedSplineGrid::fit(weight, x, y, LAMBDA, FD_CELLS).map_err(|e| err(&e))?;
+        let cell = format!("{weight:?}");
+        let kernel = AdaptedSpline::fit(weight, x, y, LAMBDA).in_cell(&cell)?;
+        let fd = AdaptedSplineGrid::fit(weight, x, y, LAMBDA, FD_CELLS).in_cell(&cell)?;
         let scale = sup_abs(hull.iter().map(|&z| kernel.value(z)));
         let gap = sup_abs(hull.iter().map(|&z| kernel.value(z) - fd.value(z))) / scale;
-        worst = if gap.is_nan() {
-            f64::NAN
-        } else {
-            worst.max(gap)
-        };
+        gaps.push(gap);
         detail.push(format!(
             "{weight:?}: {gap:.2e} (solve residuals {:.1e}, {:.1e})",
             kernel.solve_residual(),
@@ -544,7 +515,7 @@ fn solvers_criterion(x: &[f64], y: &[f64], hull: &[f64]) -> Result<Criterion, Cl
     }
     Ok(Criterion::new(
         "reference-solvers-agree",
-        worst,
+        sup_abs(gaps),
         Comparator::AtMost,
         SOLVERS_REL_TOL,
         "the closed-form kernel solution and a 4000-cell discretisation of the variational \
@@ -681,20 +652,14 @@ impl Claim for SplineLimit {
         let k_grid = grid(lo, hi, GRID_POINTS);
         let hull = grid(x[0], x[x.len() - 1], GRID_POINTS);
 
-        let err = |stage: &str, e: &dyn std::fmt::Display| ClaimError::new(stage, e);
         let limit = AdaptedSpline::fit(KinkWeight::StandardGaussian, &x, &y, LAMBDA)
-            .map_err(|e| err("gaussian limit", &e))?;
-        let spline = SmoothingSpline::fit(&x, &y, LAMBDA).map_err(|e| err("spline", &e))?;
+            .in_cell("gaussian limit")?;
+        let spline = SmoothingSpline::fit(&x, &y, LAMBDA).in_cell("spline")?;
         for (what, r) in [
             ("gaussian limit", limit.solve_residual()),
             ("spline", spline.solve_residual()),
         ] {
-            if r > 1e-12 {
-                return Err(ClaimError::new(
-                    what,
-                    format!("solve backward error {r:.2e} > 1e-12"),
-                ));
-            }
+            ClaimError::check_residual(what, "solve", r, 1e-12)?;
         }
         let gaussian_ref = Reference {
             f: k_grid.iter().map(|&z| limit.value(z)).collect(),
@@ -731,22 +696,15 @@ impl Claim for SplineLimit {
                 seed,
             });
         }
-        let done = AtomicUsize::new(0);
-        let cells: Vec<CellResult> = specs
-            .par_iter()
-            .map(|spec| {
+        let cells: Vec<CellResult> = ctx.par_cells(
+            SPLINE_LIMIT_ID,
+            &specs,
+            |spec| format!("{},seed={}", spec.label(), spec.seed),
+            |spec| {
                 let keep = spec.kind == CellKind::Gaussian && spec.n == n_max && spec.seed == 0;
-                let r = run_cell(spec, ctx, &x, &y, &gaussian_ref, &flat_ref, keep);
-                let k = done.fetch_add(1, Ordering::Relaxed) + 1;
-                ctx.progress.cell_done(
-                    SPLINE_LIMIT_ID,
-                    k,
-                    specs.len(),
-                    &format!("{},seed={}", spec.label(), spec.seed),
-                );
-                r
-            })
-            .collect::<Result<_, _>>()?;
+                run_cell(spec, ctx, &x, &y, &gaussian_ref, &flat_ref, keep)
+            },
+        )?;
 
         let of_kind = |k: CellKind| cells.iter().filter(move |c| c.kind == k);
         let points = |map: usize, df: bool| -> Vec<(usize, f64)> {
@@ -846,8 +804,8 @@ fn limit_gap(
     mu: f64,
     grid: &[f64],
 ) -> Result<f64, ClaimError> {
-    let other = AdaptedSpline::fit_kernel_ridge(limit.weight(), x, y, mu)
-        .map_err(|e| ClaimError::new("control limit", e))?;
+    let other =
+        AdaptedSpline::fit_kernel_ridge(limit.weight(), x, y, mu).in_cell("control limit")?;
     Ok(sup_abs(
         grid.iter().map(|&z| other.value(z) - limit.value(z)),
     ))
@@ -971,10 +929,7 @@ struct StepRow {
 
 fn data_gap_criterion(rows: &[StepRow], gap: impl Fn(&StepRow) -> f64) -> Criterion {
     let ratios: Vec<f64> = rows.iter().map(|r| gap(r) / r.bound).collect();
-    let worst = ratios.iter().fold(
-        0.0,
-        |m: f64, v| if v.is_nan() { f64::NAN } else { m.max(*v) },
-    );
+    let worst = ratios.iter().copied().worst();
     Criterion::new(
         "data-gap-bound",
         worst,
@@ -999,13 +954,10 @@ fn filter_criterion(rows: &[StepRow], range: impl Fn(&StepRow) -> (f64, f64)) ->
         .iter()
         .map(|r| {
             let (lo, hi) = range(r);
-            (-lo).max(hi - r.filter_bound).max(0.0)
+            worst([-lo, hi - r.filter_bound, 0.0])
         })
         .collect();
-    let worst = excess.iter().fold(
-        0.0,
-        |m: f64, v| if v.is_nan() { f64::NAN } else { m.max(*v) },
-    );
+    let worst = excess.iter().copied().worst();
     Criterion::new(
         "filter-range",
         worst,
@@ -1090,7 +1042,6 @@ impl Claim for EarlyStopping {
         };
         let (x, y) = training_data();
         let label = format!("law=gaussian,n={n}");
-        let err = |e: &dyn std::fmt::Display| ClaimError::new(label.clone(), e);
         let layer = RandomReluLayer::new(
             FirstLayerLaw::StandardGaussian,
             n,
@@ -1098,16 +1049,18 @@ impl Claim for EarlyStopping {
         );
         let phi = layer.features(&x);
         let gram = phi.gram();
-        let eig = sym_eigen(gram.as_ref(), Par::Seq).map_err(|e| err(&e))?;
-        if eig.residual.max(eig.orthogonality) > 1e-12 {
-            return Err(err(&format!(
-                "eigendecomposition residual {:.2e} / orthogonality {:.2e} > 1e-12",
-                eig.residual, eig.orthogonality
-            )));
-        }
+        let eig = sym_eigen(gram.as_ref(), Par::Seq).in_cell(&label)?;
+        let decomposition = worst([eig.residual, eig.orthogonality]);
+        ClaimError::check_residual(&label, "Gram eigendecomposition", decomposition, 1e-12)?;
         let lambda_max = *eig.values.last().expect("N >= 1");
         if lambda_max.is_nan() || lambda_max <= 0.0 {
-            return Err(err(&"the Gram matrix has no positive eigenvalue"));
+            return Err(ClaimError::at(
+                &label,
+                Cause::NotPositive {
+                    what: "the largest Gram eigenvalue",
+                    value: lambda_max,
+                },
+            ));
         }
         let eta = 1.0 / (2.0 * lambda_max);
         let weights = gradient_descent_last_layer(&phi, &y, eta, &STEPS);
@@ -1145,17 +1098,15 @@ impl Claim for EarlyStopping {
             let wrong = 1.0 / (eta * (t as f64).powi(2));
             let y_wrong = apply_filter(&|s| ridge_filter(s, wrong));
             let range_at = |penalty: f64| {
-                eig.values
-                    .iter()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &s| {
-                        let d = gd_filter(2.0 * eta * s, t) - ridge_filter(s, penalty);
-                        (a.min(d), b.max(d))
-                    })
+                let gaps = || {
+                    eig.values
+                        .iter()
+                        .map(|&s| gd_filter(2.0 * eta * s, t) - ridge_filter(s, penalty))
+                };
+                (least(gaps()), worst(gaps()))
             };
-            let (beta, residual) = ridge_dual(&gram, &y, lt).map_err(|e| err(&e))?;
-            if residual > 1e-12 {
-                return Err(err(&format!("ridge solve backward error {residual:.2e}")));
-            }
+            let (beta, residual) = ridge_dual(&gram, &y, lt).in_cell(&label)?;
+            ClaimError::check_residual(&label, "ridge solve", residual, 1e-12)?;
             betas.push(beta);
             rows.push(StepRow {
                 t,
@@ -1179,13 +1130,7 @@ impl Claim for EarlyStopping {
         ctx.progress.cell_done(EARLY_STOPPING_ID, 1, 1, &label);
 
         let spectral_bound = n as f64 * *STEPS.last().expect("steps") as f64 * f64::EPSILON;
-        let worst_spectral = rows
-            .iter()
-            .map(|r| r.spectral_error)
-            .fold(
-                0.0,
-                |m: f64, v| if v.is_nan() { f64::NAN } else { m.max(v) },
-            );
+        let worst_spectral = rows.iter().map(|r| r.spectral_error).worst();
         let criteria = vec![
             Criterion::new(
                 "gd-equals-spectral",
@@ -1264,11 +1209,7 @@ fn spline_limit_plots(tables: &[Table]) -> Vec<PlotSpec> {
         let as_f64 = Value::as_f64;
         let mut anchor = None;
         if let (Some(ni), Some(fi)) = (ni, fi) {
-            let n_min = t
-                .rows
-                .iter()
-                .filter_map(|r| as_f64(&r[ni]))
-                .fold(f64::INFINITY, f64::min);
+            let n_min = t.rows.iter().filter_map(|r| as_f64(&r[ni])).least();
             let at_min: Vec<f64> = t
                 .rows
                 .iter()

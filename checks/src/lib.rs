@@ -7,6 +7,7 @@
 
 pub mod claim;
 pub mod evidence;
+pub mod kit;
 pub mod plot;
 pub mod registry;
 pub mod stats;
@@ -18,10 +19,11 @@ pub mod song_et_al;
 pub mod zhou_ge_jin;
 
 pub use claim::{
-    Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, NoProgress, Outcome, Profile,
-    Progress, RunContext, Verdict,
+    Cause, Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, NoProgress, Outcome,
+    Profile, Progress, RunContext, Verdict,
 };
 pub use evidence::{Table, Value};
+pub use kit::{InCell, LEVEL, WorstCase, least, sup_abs, worst};
 pub use overparam_kernel::SEED_RULE;
 pub use plot::{PlotSpec, Reference, Scale, Style};
 pub use registry::{all_claims, find_claim};

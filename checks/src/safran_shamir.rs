@@ -11,8 +11,8 @@ use overparam_kernel::type_a::{TypeA, solve_type_a};
 use overparam_kernel::{PopulationLoss, TwoLayerNet};
 use overparam_linalg::{Par, sym_eigenvalues};
 use rand_distr::{Distribution, StandardNormal};
-use rayon::prelude::*;
 
+use crate::kit::{InCell, LEVEL, WorstCase};
 use crate::stats::{normal_quantile, two_proportion_z, wilson_interval};
 use crate::{
     Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, Outcome, PlotSpec, Profile,
@@ -117,7 +117,7 @@ fn run_one(ctx: &RunContext, cell: Cell, run: usize, max_steps: u64) -> Result<R
         .collect();
     let student = TwoLayerNet::from_flat(d, vec![1.0; k], w).expect("finite initialisation");
     let loss = PopulationLoss::new(TwoLayerNet::identity(d));
-    let err = |e: &dyn std::fmt::Display| ClaimError::new(format!("{} run {run}", cell.label()), e);
+    let cell_run = format!("{} run {run}", cell.label());
     let config = DescentConfig::new(LEARNING_RATE, max_steps, 1)
         .first_layer_only()
         .stop_at_gradient(GRAD_TOL)
@@ -137,7 +137,7 @@ fn run_one(ctx: &RunContext, cell: Cell, run: usize, max_steps: u64) -> Result<R
                 kind: EndKind::Diverged,
             });
         }
-        Err(e) => return Err(err(&e)),
+        Err(e) => return Err(e).in_cell(&cell_run),
     };
     let end = descent.end();
     let (kind, lambda_min) = match descent.stop {
@@ -145,8 +145,8 @@ fn run_one(ctx: &RunContext, cell: Cell, run: usize, max_steps: u64) -> Result<R
         Stop::LossTarget => (EndKind::Global, None),
         Stop::Converged if end.loss <= SPURIOUS_LOSS => (EndKind::Global, None),
         Stop::Converged => {
-            let h = loss.hessian_w(&descent.network).map_err(|e| err(&e))?;
-            let eig = sym_eigenvalues(h.as_ref(), Par::Seq).map_err(|e| err(&e))?;
+            let h = loss.hessian_w(&descent.network).in_cell(&cell_run)?;
+            let eig = sym_eigenvalues(h.as_ref(), Par::Seq).in_cell(&cell_run)?;
             let lmin = eig.values[0];
             let kind = match classify(end.grad_norm, lmin, Tolerances::PUBLISHED) {
                 Classification::Minimum => EndKind::SpuriousMinimum,
@@ -174,19 +174,12 @@ fn run_cells(
         .enumerate()
         .flat_map(|(c, cell)| (0..cell.runs).map(move |r| (c, r)))
         .collect();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let ends: Vec<RunEnd> = jobs
-        .par_iter()
-        .map(|&(c, r)| {
-            let end = run_one(ctx, cells[c], r, max_steps);
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if n.is_multiple_of(25) || n == jobs.len() {
-                ctx.progress
-                    .cell_done(SPURIOUS_FREQUENCY_ID, n, jobs.len(), &cells[c].label());
-            }
-            end
-        })
-        .collect::<Result<_, _>>()?;
+    let ends: Vec<RunEnd> = ctx.par_cells(
+        SPURIOUS_FREQUENCY_ID,
+        &jobs,
+        |&(c, _)| cells[c].label(),
+        |&(c, r)| run_one(ctx, cells[c], r, max_steps),
+    )?;
     let mut grouped = Vec::with_capacity(cells.len());
     let mut it = ends.into_iter();
     for cell in cells {
@@ -201,7 +194,7 @@ fn count(ends: &[RunEnd], kind: EndKind) -> u64 {
 
 fn fraction_text(cell: &Cell, ends: &[RunEnd]) -> String {
     let s = count(ends, EndKind::SpuriousMinimum);
-    let (lo, hi) = wilson_interval(s, ends.len() as u64, 0.95).unwrap_or((f64::NAN, f64::NAN));
+    let (lo, hi) = wilson_interval(s, ends.len() as u64, LEVEL).unwrap_or((f64::NAN, f64::NAN));
     format!(
         "{}: {s}/{} = {:.1}% [{:.1}%, {:.1}%]",
         cell.label(),
@@ -220,11 +213,11 @@ fn rare_criterion(name: &str, cells: &[(Cell, &[RunEnd])], reason: &str) -> Crit
             wilson_interval(
                 count(ends, EndKind::SpuriousMinimum),
                 ends.len() as u64,
-                0.95,
+                LEVEL,
             )
             .map_or(f64::NAN, |w| w.1)
         })
-        .fold(0.0, f64::max);
+        .worst();
     Criterion::new(name, worst, Comparator::LessThan, RARE_LEVEL, reason).with_detail(
         cells
             .iter()
@@ -239,7 +232,7 @@ fn common_criterion(cell: &Cell, ends: &[RunEnd]) -> Criterion {
     let lower = wilson_interval(
         count(ends, EndKind::SpuriousMinimum),
         ends.len() as u64,
-        0.95,
+        LEVEL,
     )
     .map_or(f64::NAN, |w| w.0);
     Criterion::new(
@@ -426,7 +419,7 @@ impl Claim for SpuriousFrequency {
         criteria.push(
             Criterion::new(
                 "increases-with-k",
-                zs.iter().map(|z| z.2).fold(f64::INFINITY, f64::min),
+                zs.iter().map(|z| z.2).least(),
                 Comparator::AtLeast,
                 z_crit,
                 "the smallest one-sided two-proportion z statistic between consecutive k must \
@@ -472,8 +465,7 @@ impl Claim for SpuriousFrequency {
         let mut type_a_loss = std::collections::BTreeMap::new();
         let max_k = exact.iter().map(|c| c.k).max().unwrap_or(5);
         for d in 5..=max_k {
-            let s = solve_type_a(d, start, 1e-13, 60)
-                .map_err(|e| ClaimError::new(format!("type-A d={d}"), e))?;
+            let s = solve_type_a(d, start, 1e-13, 60).in_cell(&format!("type-A d={d}"))?;
             start = s.point;
             type_a_loss.insert(d, s.loss);
         }
@@ -582,7 +574,7 @@ fn evidence(groups: &[(Cell, &[RunEnd])], short: &[RunEnd]) -> Vec<Table> {
     );
     for (c, ends) in groups {
         let s = count(ends, EndKind::SpuriousMinimum);
-        let (lo, hi) = wilson_interval(s, ends.len() as u64, 0.95).unwrap_or((f64::NAN, f64::NAN));
+        let (lo, hi) = wilson_interval(s, ends.len() as u64, LEVEL).unwrap_or((f64::NAN, f64::NAN));
         frequency.push(vec![
             c.k.into(),
             c.d.into(),

@@ -23,6 +23,7 @@ use overparam_kernel::{
 use overparam_linalg::{GaussHermite, GramSpectrum, Par, gauss_hermite, sym_eigenvalues, thin_svd};
 use rayon::prelude::*;
 
+use crate::kit::{InCell, LEVEL, WorstCase, least, worst};
 use crate::stats::{linear_fit, linear_fit_with_covariate};
 use crate::{
     Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, Outcome, PlotSpec, Profile,
@@ -47,9 +48,6 @@ const TARGET_RATIO: f64 = 1e-8;
 /// factor 2 lets a finite width converge at half the infinite-width rate. Without a budget that
 /// scales with the conditioning no width could converge for large n (kappa_inf grows with n).
 const BUDGET_FACTOR: f64 = 2.0;
-
-/// Two-sided level of every interval.
-const LEVEL: f64 = 0.95;
 
 /// mu_0 / sigma_max(Phi_0) below this counts as rank-deficient: the SVD resolves a zero
 /// singular value to ~ n eps ~ 1e-14, while genuine values at d1 >= 2n are >= 1e-2 here.
@@ -152,12 +150,7 @@ impl Problem {
         let data = ShallowData::sphere(d0, n, 1, &mut rng);
         let (lambda_min, lambda_max) =
             kinf_extremes(Activation::Gelu, omegas(d0, 1).0, &data, rule, label)?;
-        if lambda_min.is_nan() || lambda_min <= 0.0 {
-            return Err(ClaimError::new(
-                label,
-                format!("lambda_min(K_inf) = {lambda_min:e} is not positive"),
-            ));
-        }
+        ClaimError::check_positive(label, "lambda_min(K_inf)", lambda_min)?;
         let kappa = lambda_max / lambda_min;
         let budget = (BUDGET_FACTOR * kappa * (1.0 / TARGET_RATIO).ln()).ceil() as usize;
         Ok(Problem {
@@ -184,16 +177,14 @@ fn kinf_extremes(
     label: &str,
 ) -> Result<(f64, f64), ClaimError> {
     let k = feature_kernel_inf(activation, omega1, data.x.as_ref(), rule);
-    let e = sym_eigenvalues(k.as_ref(), Par::Seq).map_err(|e| ClaimError::new(label, e))?;
-    if e.trace_error.max(e.frobenius_error) > RESIDUAL_BOUND {
-        return Err(ClaimError::new(
-            label,
-            format!(
-                "K_inf eigenvalue invariants off by {:e}",
-                e.trace_error.max(e.frobenius_error)
-            ),
-        ));
-    }
+    let e = sym_eigenvalues(k.as_ref(), Par::Seq).in_cell(label)?;
+    let invariants = worst([e.trace_error, e.frobenius_error]);
+    ClaimError::check_residual(
+        label,
+        "K_inf eigenvalue invariants",
+        invariants,
+        RESIDUAL_BOUND,
+    )?;
     Ok((e.values[0], *e.values.last().expect("n >= 1")))
 }
 
@@ -218,18 +209,12 @@ fn sigma_cell(
     let (omega1, omega2) = omegas(problem.d0, d1);
     let mut rng = ctx.seed(SUBQUADRATIC_WIDTH_ID, &label, seed).rng();
     let net = ShallowNet::gaussian(problem.d0, d1, 1, omega1, omega2, &mut rng);
-    let mut eval = Evaluation::for_problem(&net, &problem.data)
-        .map_err(|e| ClaimError::new(label.clone(), e))?;
+    let mut eval = Evaluation::for_problem(&net, &problem.data).in_cell(&label)?;
     eval.forward(&net, &problem.data, activation)
-        .map_err(|e| ClaimError::new(label.clone(), e))?;
-    let svd = thin_svd(eval.features(), Par::Seq).map_err(|e| ClaimError::new(label.clone(), e))?;
-    let residual = svd.residual.max(svd.orthogonality);
-    if residual > RESIDUAL_BOUND {
-        return Err(ClaimError::new(
-            label,
-            format!("thin SVD residual {residual:e}"),
-        ));
-    }
+        .in_cell(&label)?;
+    let svd = thin_svd(eval.features(), Par::Seq).in_cell(&label)?;
+    let residual = worst([svd.residual, svd.orthogonality]);
+    ClaimError::check_residual(&label, "thin SVD", residual, RESIDUAL_BOUND)?;
     Ok(SigmaCell {
         activation,
         d1,
@@ -336,7 +321,6 @@ fn trajectory(
     // The wrong-gradient control starts from exactly the main run's initialisation.
     let label = format!("trajectory d1={d1}");
     let cell = format!("{} {label} seed={seed}", kind.name());
-    let err = |e: &dyn std::fmt::Display| ClaimError::new(cell.clone(), e);
     let (omega1, omega2) = omegas(problem.d0, d1);
     let mut rng = ctx.seed(SUBQUADRATIC_WIDTH_ID, &label, seed).rng();
     let mut net = ShallowNet::gaussian(problem.d0, d1, 1, omega1, omega2, &mut rng);
@@ -344,18 +328,17 @@ fn trajectory(
     let data = &problem.data;
     let activation = Activation::Gelu;
 
-    let mut eval = Evaluation::for_problem(&net, data).map_err(|e| err(&e))?;
-    eval.forward(&net, data, activation).map_err(|e| err(&e))?;
-    let svd = thin_svd(eval.features(), Par::Seq).map_err(|e| err(&e))?;
-    if svd.residual.max(svd.orthogonality) > RESIDUAL_BOUND {
-        return Err(err(&format!("thin SVD residual {:e}", svd.residual)));
-    }
+    let mut eval = Evaluation::for_problem(&net, data).in_cell(&cell)?;
+    eval.forward(&net, data, activation).in_cell(&cell)?;
+    let svd = thin_svd(eval.features(), Par::Seq).in_cell(&cell)?;
+    let decomposition = worst([svd.residual, svd.orthogonality]);
+    ClaimError::check_residual(&cell, "thin SVD", decomposition, RESIDUAL_BOUND)?;
     // the n-th singular value: for d1 < n the thin SVD has only d1 values and sigma_n = 0
     let mu0 = if d1 >= problem.n { svd.smallest() } else { 0.0 };
     let sigma_max0 = svd.largest();
     let gram0 = GramSpectrum::new(problem.n)
         .compute(eval.features())
-        .map_err(|e| err(&e))?;
+        .in_cell(&cell)?;
     let gram_ratio0 = gram0.min / gram0.max;
 
     let settings = ShallowDescentSettings {
@@ -383,13 +366,15 @@ fn trajectory(
         let full_rank = d1 >= problem.n && r.sigma_min > 0.0;
         let pl_ratio = full_rank.then(|| r.grad_v_sq / (4.0 * r.sigma_min.powi(2) * r.loss));
         if let Some(ratio) = pl_ratio {
-            min_pl_ratio = min_pl_ratio.min(ratio);
+            min_pl_ratio = least([min_pl_ratio, ratio]);
             let kappa = r.sigma_max / r.sigma_min;
-            pl_tolerance =
-                pl_tolerance.max(PL_ROUNDING_UNITS * (n * kappa * kappa + d1f * kappa) * eps);
+            pl_tolerance = worst([
+                pl_tolerance,
+                PL_ROUNDING_UNITS * (n * kappa * kappa + d1f * kappa) * eps,
+            ]);
         }
         if mu0 > 0.0 {
-            min_sigma_ratio = min_sigma_ratio.min(r.sigma_min / mu0);
+            min_sigma_ratio = least([min_sigma_ratio, r.sigma_min / mu0]);
         }
         let bound = (1.0 - r.eta * r.sigma_min.powi(2)) * r.loss;
         let contraction = r.next_loss / bound;
@@ -401,9 +386,9 @@ fn trajectory(
         if !contracts {
             contraction_violations += 1;
         }
-        max_contraction = max_contraction.max(contraction);
-        max_gram_error = max_gram_error.max(r.gram_trace_error);
-        chi_max = chi_max.max(r.v_norm);
+        max_contraction = worst([max_contraction, contraction]);
+        max_gram_error = worst([max_gram_error, r.gram_trace_error]);
+        chi_max = worst([chi_max, r.v_norm]);
         if r.step.is_multiple_of(TRAJECTORY_STRIDE) {
             samples.push(Sample {
                 step: r.step,
@@ -414,12 +399,13 @@ fn trajectory(
         }
         last = Some(*r);
     })
-    .map_err(|e| err(&e))?;
-    if max_gram_error > RESIDUAL_BOUND {
-        return Err(err(&format!(
-            "Gram eigenvalue trace error {max_gram_error:e}"
-        )));
-    }
+    .in_cell(&cell)?;
+    ClaimError::check_residual(
+        &cell,
+        "Gram eigenvalue trace",
+        max_gram_error,
+        RESIDUAL_BOUND,
+    )?;
     if let Some(r) = last
         && !r.step.is_multiple_of(TRAJECTORY_STRIDE)
     {
@@ -440,7 +426,7 @@ fn trajectory(
 
     // Lemma 1's radius rho_Phi = mu / (2 beta_Phi), beta_Phi = sqrt(2) ||X|| (phi'_max +
     // phi''_max chi_max): reported, not gated (the paper's constants are loose).
-    let x_norm = overparam_kernel::data_spectral_norm(data).map_err(|e| err(&e))?;
+    let x_norm = overparam_kernel::data_spectral_norm(data).in_cell(&cell)?;
     let beta_phi =
         2f64.sqrt() * x_norm * (activation.slope_bound() + activation.curvature_bound() * chi_max);
     let distance = {
@@ -525,15 +511,10 @@ fn width_problem(
         rule,
         MEHLER_DEGREE,
     );
-    let e = sym_eigenvalues(k.as_ref(), Par::Seq)
-        .map_err(|e| ClaimError::new(format!("{label} seed={seed}"), e))?;
+    let cell = format!("{label} seed={seed}");
+    let e = sym_eigenvalues(k.as_ref(), Par::Seq).in_cell(&cell)?;
     let (lo, hi) = (e.values[0], *e.values.last().expect("n >= 1"));
-    if lo.is_nan() || lo <= 0.0 {
-        return Err(ClaimError::new(
-            format!("{label} seed={seed}"),
-            format!("lambda_min(K_inf) = {lo:e} is not positive"),
-        ));
-    }
+    ClaimError::check_positive(&cell, "lambda_min(K_inf)", lo)?;
     let kappa = hi / lo;
     let budget = (BUDGET_FACTOR * kappa * (1.0 / TARGET_RATIO).ln()).ceil() as usize;
     Ok((data, kappa, budget))
@@ -581,7 +562,7 @@ fn width_search(
                     };
                     shallow_gradient_descent(&mut net, data, &settings, |_| {})
                         .map(|s| s.reached_target)
-                        .map_err(|e| ClaimError::new(format!("{label} seed={seed}"), e))
+                        .in_cell(&format!("{label} seed={seed}"))
                 })
                 .collect::<Result<_, _>>()?;
             total += reached.len();
@@ -745,17 +726,8 @@ fn kinf_ratio_criterion(cells: &[&SigmaCell], n: usize, lambda_min: f64) -> Crit
 
 /// Criterion 2 on a set of runs.
 fn pl_criterion(runs: &[&Trajectory]) -> Criterion {
-    let measured = runs
-        .iter()
-        .map(|r| r.min_pl_ratio)
-        .fold(f64::INFINITY, |m, x| {
-            if x.is_nan() || m.is_nan() {
-                f64::NAN
-            } else {
-                m.min(x)
-            }
-        });
-    let tolerance = runs.iter().map(|r| r.pl_tolerance).fold(0.0, f64::max);
+    let measured = runs.iter().map(|r| r.min_pl_ratio).least();
+    let tolerance = runs.iter().map(|r| r.pl_tolerance).worst();
     let detail = runs
         .iter()
         .map(|r| format!("d1={} seed={}: {:.5}", r.d1, r.seed, r.min_pl_ratio))
@@ -987,13 +959,9 @@ impl Claim for SubquadraticWidth {
 
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ClaimError> {
         let sz = sizes(ctx.profile);
-        let rule = gauss_hermite(GH_POINTS).map_err(|e| ClaimError::new("quadrature", e))?;
-        if rule.residual.max(rule.orthogonality) > RESIDUAL_BOUND {
-            return Err(ClaimError::new(
-                "quadrature",
-                format!("Golub-Welsch residual {:e}", rule.residual),
-            ));
-        }
+        let rule = gauss_hermite(GH_POINTS).in_cell("quadrature")?;
+        let residual = worst([rule.residual, rule.orthogonality]);
+        ClaimError::check_residual("quadrature", "Golub-Welsch", residual, RESIDUAL_BOUND)?;
         let n = sz.n;
         let base = Problem::new(ctx, &format!("data n={n} d0={}", sz.d0), n, sz.d0, &rule)?;
         let omega1 = omegas(sz.d0, 1).0;
@@ -1368,8 +1336,8 @@ fn evidence_tables(e: EvidenceInputs) -> Vec<Table> {
                 name,
                 n,
                 mean,
-                r.iter().copied().reduce(f64::min),
-                r.iter().copied().reduce(f64::max),
+                (!r.is_empty()).then(|| least(r.iter().copied())),
+                (!r.is_empty()).then(|| worst(r.iter().copied())),
             );
             // the finite-width deficit in the units of each candidate correction: constant
             // across widths for the right one
@@ -1417,16 +1385,16 @@ fn evidence_tables(e: EvidenceInputs) -> Vec<Table> {
             "gelu",
             s.n,
             median(kappas),
-            kappas.iter().copied().reduce(f64::min),
-            kappas.iter().copied().reduce(f64::max),
+            (!kappas.is_empty()).then(|| least(kappas.iter().copied())),
+            (!kappas.is_empty()).then(|| worst(kappas.iter().copied())),
         );
         row(
             "width_step_budget_median",
             "gelu",
             s.n,
             median(&budgets),
-            budgets.iter().copied().reduce(f64::min),
-            budgets.iter().copied().reduce(f64::max),
+            (!budgets.is_empty()).then(|| least(budgets.iter().copied())),
+            (!budgets.is_empty()).then(|| worst(budgets.iter().copied())),
         );
     }
     for (name, a) in [("gelu", Activation::Gelu), ("tanh", Activation::Tanh)] {
@@ -1435,18 +1403,18 @@ fn evidence_tables(e: EvidenceInputs) -> Vec<Table> {
             .iter()
             .filter(|c| c.activation == a)
             .map(|c| c.mu / c.sigma_max)
-            .fold(f64::INFINITY, f64::min);
+            .least();
         row("min_mu_over_sigma_max", name, n, worst, None, None);
     }
-    let max_svd = e.sigma_cells.iter().map(|c| c.residual).fold(0.0, f64::max);
+    let max_svd = e.sigma_cells.iter().map(|c| c.residual).worst();
     row("max_svd_residual", "gelu+tanh", n, max_svd, None, None);
-    let max_gram = e.runs.iter().map(|r| r.max_gram_error).fold(0.0, f64::max);
+    let max_gram = e.runs.iter().map(|r| r.max_gram_error).worst();
     row("max_gram_trace_error", "gelu", n, max_gram, None, None);
     row(
         "gauss_hermite_residual",
         "",
         0,
-        e.rule.residual.max(e.rule.orthogonality),
+        worst([e.rule.residual, e.rule.orthogonality]),
         None,
         None,
     );

@@ -10,15 +10,14 @@
 //! gradient inequality |grad L| >= c L^theta, recovery of the teacher neurons, and the
 //! independence of the rate from the width.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use overparam_kernel::{
     DescentConfig, DescentError, KernelTerms, NeuronAlignment, PopulationLoss, TrajectoryPoint,
     TwoLayerNet, align, cluster_masses, gradient_descent, teacher_masses,
 };
 use rand_distr::{Distribution, StandardNormal, StandardUniform};
-use rayon::prelude::*;
 
+use crate::Cause;
+use crate::kit::{InCell, LEVEL, WorstCase, sup_abs, worst};
 use crate::stats::{MeanInterval, linear_fit, mean_interval, welch_difference};
 use crate::{
     Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, Outcome, PlotSpec, Profile,
@@ -42,8 +41,6 @@ const LR: f64 = 0.05;
 const STEPS: u64 = 200_000;
 /// Log-grid density: 12 points per decade, 12 points in the last decade for the slope fit.
 const POINTS_PER_DECADE: u32 = 12;
-/// Confidence level of every interval.
-const LEVEL: f64 = 0.95;
 
 /// Cancellation floor of the quadratic-form loss: rounding leaves |L| ~ 1e-16 * (teacher energy
 /// ~ 1.2), observed <= 5e-16; points below 1e-13 (relative error > 0.5%) are never fitted.
@@ -268,9 +265,7 @@ fn execute(spec: RunSpec, ctx: &RunContext) -> Result<RunResult, ClaimError> {
     let config = DescentConfig::new(lr, STEPS, POINTS_PER_DECADE);
     match gradient_descent(&objective, init, &config) {
         Ok(run) => {
-            let final_loss = true_loss
-                .loss(&run.network)
-                .map_err(|e| ClaimError::new(spec.label(), e))?;
+            let final_loss = true_loss.loss(&run.network).in_cell(&spec.label())?;
             let trajectory = if spec.variant == Variant::SelfTermDropped {
                 // its recorded losses are those of the wrong objective
                 Vec::new()
@@ -295,7 +290,7 @@ fn execute(spec: RunSpec, ctx: &RunContext) -> Result<RunResult, ClaimError> {
                 diverged_at: Some(step),
             })
         }
-        Err(e) => Err(ClaimError::new(spec.label(), e)),
+        Err(e) => Err(e).in_cell(&spec.label()),
     }
 }
 
@@ -415,7 +410,7 @@ fn max_angle(neurons: &[NeuronAlignment]) -> f64 {
         .iter()
         .filter(|n| n.contribution.abs() >= VANISHING_MASS)
         .map(|n| n.angle.unwrap_or(std::f64::consts::PI))
-        .fold(0.0, f64::max)
+        .worst()
 }
 
 /// Largest |cluster mass - teacher mass|.
@@ -425,7 +420,7 @@ fn max_mass_error(neurons: &[NeuronAlignment], teacher: &TwoLayerNet) -> f64 {
         .iter()
         .zip(&target)
         .map(|(m, t)| (m - t).abs())
-        .fold(0.0, f64::max)
+        .worst()
 }
 
 /// Runs of one (teacher, variant, m), with the per-seed measurements.
@@ -694,17 +689,12 @@ impl Claim for LocalConvergence {
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ClaimError> {
         let plan = Plan::of(ctx.profile);
         let specs = plan.specs();
-        let done = AtomicUsize::new(0);
-        let results: Vec<RunResult> = specs
-            .par_iter()
-            .map(|&spec| {
-                let r = execute(spec, ctx);
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                ctx.progress
-                    .cell_done(LOCAL_CONVERGENCE_ID, n, specs.len(), &spec.label());
-                r
-            })
-            .collect::<Result<_, _>>()?;
+        let results: Vec<RunResult> = ctx.par_cells(
+            LOCAL_CONVERGENCE_ID,
+            &specs,
+            |s| s.label(),
+            |&s| execute(s, ctx),
+        )?;
         let groups = groups(&results);
         let find = |t: TeacherKind, v: Variant, m: usize| {
             groups
@@ -739,7 +729,8 @@ impl Claim for LocalConvergence {
         criteria.push(loss_ratio_criterion(&over));
 
         let ortho = TeacherKind::Orthonormal;
-        let missing = |what: &str| ClaimError::new("controls", format!("no {what} runs"));
+        let missing =
+            |what: &str| ClaimError::at("controls", Cause::Missing(format!("no {what} runs")));
         let under = find(ortho, Variant::Base, 2).ok_or_else(|| missing("m = 2"))?;
         let broken =
             find(ortho, Variant::SelfTermDropped, 6).ok_or_else(|| missing("self-term-dropped"))?;
@@ -852,16 +843,12 @@ impl Claim for LocalConvergence {
 /// The largest value, NaN if any is NaN (a failed fit must fail its criterion), `empty` if
 /// there is none.
 fn nan_max(values: impl IntoIterator<Item = f64>, empty: f64) -> f64 {
-    values
-        .into_iter()
-        .fold(None, |acc: Option<f64>, v| {
-            Some(match acc {
-                Some(a) if a.is_nan() || v.is_nan() => f64::NAN,
-                Some(a) => a.max(v),
-                None => v,
-            })
-        })
-        .unwrap_or(empty)
+    let mut values = values.into_iter().peekable();
+    if values.peek().is_none() {
+        empty
+    } else {
+        worst(values)
+    }
 }
 
 /// The smallest value, NaN if any is NaN, `empty` if there is none.
@@ -1116,7 +1103,7 @@ fn slope_agreement_criterion(groups: &[&Group]) -> Criterion {
                 continue;
             }
             let diff = welch_difference(&slopes[i], &slopes[j], LEVEL);
-            far.push(diff.map_or(f64::NAN, |d| d.low.abs().max(d.high.abs())));
+            far.push(diff.map_or(f64::NAN, |d| sup_abs([d.low, d.high])));
             detail.push(format!(
                 "{} minus m={}: {}",
                 groups[i].label(),

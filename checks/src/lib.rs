@@ -2,7 +2,8 @@
 //! experiments and returns an [`Outcome`]: criteria (measured against a threshold with its
 //! reason), controls (variants that must fail), and evidence tables.
 //!
-//! One file per paper; a new claim is one `impl Claim` plus one line in [`registry`].
+//! One folder per paper (`mod.rs`: what its claims share), one file per claim; the helpers
+//! every claim uses are in [`kit`]. A new claim is one file plus one line in [`registry`].
 //! This crate returns values and tables only: it never touches files or plots.
 
 pub mod claim;

@@ -79,14 +79,58 @@ pub struct ClaimInfo {
     pub statement: &'static str,
     /// Setting and hypotheses under which the claim is made.
     pub assumptions: &'static [&'static str],
-    /// Each criterion: (name, what is measured and why the threshold).
-    pub criteria: &'static [(&'static str, &'static str)],
-    /// Each control: (name, what is violated or broken, and which criterion must then fail).
-    pub controls: &'static [(&'static str, &'static str)],
+    /// Each criterion the run measures, in the order of the outcome.
+    pub criteria: &'static [CriterionSpec],
+    /// Each control the run evaluates, in the order of the outcome.
+    pub controls: &'static [ControlSpec],
     /// What was confirmed against the paper and what was derived or computed independently.
     pub provenance: &'static str,
     /// Rough wall time per profile on a 2-core machine.
     pub runtime: &'static str,
+}
+
+/// Whether a criterion tests the claim itself or the computation behind it (residuals,
+/// solver agreement). Both must hold for a pass; the kind tells a reader which is which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CriterionKind {
+    Evidence,
+    Sanity,
+}
+
+/// A criterion as the claim declares it: its name (the one the outcome's [`Criterion`] carries),
+/// what it measures and why its threshold is what it is, and its kind.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CriterionSpec {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub kind: CriterionKind,
+}
+
+impl CriterionSpec {
+    /// A criterion about the claim itself (the default until each claim sorts its sanity
+    /// criteria out).
+    pub const fn evidence(name: &'static str, doc: &'static str) -> Self {
+        CriterionSpec {
+            name,
+            doc,
+            kind: CriterionKind::Evidence,
+        }
+    }
+}
+
+/// A negative control as the claim declares it: its name (the one the outcome's [`Control`]
+/// carries) and what is violated or broken, and which criterion must then fail.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ControlSpec {
+    pub name: &'static str,
+    pub doc: &'static str,
+}
+
+impl ControlSpec {
+    pub const fn new(name: &'static str, doc: &'static str) -> Self {
+        ControlSpec { name, doc }
+    }
 }
 
 /// How a measured value is compared with its threshold.

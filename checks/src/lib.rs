@@ -20,8 +20,8 @@ pub mod song_et_al;
 pub mod zhou_ge_jin;
 
 pub use claim::{
-    Cause, Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, NoProgress, Outcome,
-    Profile, Progress, RunContext, Verdict,
+    Cause, Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion,
+    CriterionKind, CriterionSpec, NoProgress, Outcome, Profile, Progress, RunContext, Verdict,
 };
 pub use evidence::{Table, Value};
 pub use kit::{InCell, LEVEL, WorstCase, least, sup_abs, worst};

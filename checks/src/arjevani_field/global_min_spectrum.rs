@@ -4,8 +4,8 @@
 use crate::kit::{InCell, LEVEL, WorstCase, worst};
 use crate::stats::linear_fit;
 use crate::{
-    Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, Outcome, PlotSpec, Profile,
-    Reference, RunContext, Table, Value,
+    Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion, CriterionSpec,
+    Outcome, PlotSpec, Profile, Reference, RunContext, Table, Value,
 };
 use overparam_kernel::{KernelTerms, LossGradient, PopulationLoss, TwoLayerNet};
 use overparam_linalg::{Par, cluster_eigenvalues, sym_eigen, sym_eigenvalues};
@@ -38,50 +38,54 @@ impl Claim for GlobalMinSpectrum {
                 "ReLU activation, output weights fixed at 1, k = d students, teacher V = I_d",
                 "Hessian with respect to the first-layer weights W only (d^2 x d^2)",
             ],
-            criteria: &[
-                (
-                    "critical-point",
-                    "the closed-form gradient at W = I_d vanishes (<= 1e-12), so the point is critical",
-                ),
-                (
-                    "closed-form-eigenvalues",
-                    "sorted eigenvalues of the exact analytic Hessian match the closed forms to 1e-10 relative at every tested d",
-                ),
-                (
-                    "multiplicities",
-                    "clustering at 1e-8 gives exactly the predicted (value, multiplicity) list at every d",
-                ),
-                (
-                    "growing-count",
-                    "exactly d + 1 eigenvalues exceed the d-independent level 1/2 at every d",
-                ),
-                (
-                    "bulk-bounded",
-                    "the other d^2 - d - 1 eigenvalues stay below 1/2 at every d",
-                ),
-                (
-                    "growth-slopes",
-                    "each growing branch is s d + O(1) with s = 1/4, 1/4, 1/(2pi): |eigenvalue - s d| <= 1 at every d",
-                ),
-                (
-                    "residuals",
-                    "||H - U S U^T||_F / ||H||_F and ||U^T U - I||_F <= 1e-12",
-                ),
-            ],
-            controls: &[
-                (
-                    "perturbed-point",
-                    "the Hessian at W = I + 0.05 G (G standard normal, seeded), a non-critical point: closed-form-eigenvalues must fail",
-                ),
-                (
-                    "self-term-dropped",
-                    "the Hessian with the kernel self-term a_i^2 I / 2 dropped from its diagonal blocks: closed-form-eigenvalues must fail",
-                ),
-                (
-                    "loss-without-half",
-                    "the spectrum of the loss without its 1/2 (all eigenvalues doubled): growth-slopes must fail",
-                ),
-            ],
+            criteria: const {
+                &[
+                    CriterionSpec::evidence(
+                        "critical-point",
+                        "the closed-form gradient at W = I_d vanishes (<= 1e-12), so the point is critical",
+                    ),
+                    CriterionSpec::evidence(
+                        "closed-form-eigenvalues",
+                        "sorted eigenvalues of the exact analytic Hessian match the closed forms to 1e-10 relative at every tested d",
+                    ),
+                    CriterionSpec::evidence(
+                        "multiplicities",
+                        "clustering at 1e-8 gives exactly the predicted (value, multiplicity) list at every d",
+                    ),
+                    CriterionSpec::evidence(
+                        "growing-count",
+                        "exactly d + 1 eigenvalues exceed the d-independent level 1/2 at every d",
+                    ),
+                    CriterionSpec::evidence(
+                        "bulk-bounded",
+                        "the other d^2 - d - 1 eigenvalues stay below 1/2 at every d",
+                    ),
+                    CriterionSpec::evidence(
+                        "growth-slopes",
+                        "each growing branch is s d + O(1) with s = 1/4, 1/4, 1/(2pi): |eigenvalue - s d| <= 1 at every d",
+                    ),
+                    CriterionSpec::evidence(
+                        "residuals",
+                        "||H - U S U^T||_F / ||H||_F and ||U^T U - I||_F <= 1e-12",
+                    ),
+                ]
+            },
+            controls: const {
+                &[
+                    ControlSpec::new(
+                        "perturbed-point",
+                        "the Hessian at W = I + 0.05 G (G standard normal, seeded), a non-critical point: closed-form-eigenvalues must fail",
+                    ),
+                    ControlSpec::new(
+                        "self-term-dropped",
+                        "the Hessian with the kernel self-term a_i^2 I / 2 dropped from its diagonal blocks: closed-form-eigenvalues must fail",
+                    ),
+                    ControlSpec::new(
+                        "loss-without-half",
+                        "the spectrum of the loss without its 1/2 (all eigenvalues doubled): growth-slopes must fail",
+                    ),
+                ]
+            },
             provenance: "Setting and loss [paper: AF 2020 introduction]. The six closed-form \
                          eigenvalues and multiplicities are derived in the project's paper note \
                          (invariant subspaces of the Delta S_d action) and were not compared with \

@@ -5,8 +5,8 @@ use crate::Cause;
 use crate::kit::{InCell, LEVEL, WorstCase};
 use crate::stats::{LinearFit, linear_fit};
 use crate::{
-    Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, Outcome, PlotSpec, Profile,
-    Reference, RunContext, Table,
+    Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion, CriterionSpec,
+    Outcome, PlotSpec, Profile, Reference, RunContext, Table,
 };
 use overparam_kernel::critical::{Classification, Tolerances, analyse_point};
 use overparam_kernel::{LossGradient, PopulationLoss, TwoLayerNet};
@@ -41,34 +41,38 @@ impl Claim for HessianConcentration {
                 "the global-minimum spectrum is the closed form verified by arjevani2021.global-min-spectrum",
                 "beyond d = 40 (full profile) the type-A spectrum comes from the symmetry-adapted blocks (isotropy Delta(S_{d-1} x S_1)), which match the dense spectrum to 3e-14 of ||H|| at every d <= 40 (kernel tests)",
             ],
-            criteria: &[
-                (
-                    "minima",
-                    "every tested type-A point is critical (<= 1e-10) and a strict minimum (lambda_min > 1e-6)",
-                ),
-                (
-                    "growing-count",
-                    "the number of eigenvalues above 1/2, divided by d, stays in [1/2, 2]",
-                ),
-                (
-                    "top-slope",
-                    "the least-squares slope of lambda_max against d has its 95% t-interval in [1/4 - 0.05, 1/4 + 0.05]",
-                ),
-                (
-                    "proximity-rate",
-                    "the log-log slope of the spectral distance to the global minimum has its 95% t-interval in [-0.8, -0.3]",
-                ),
-            ],
-            controls: &[
-                (
-                    "unnormalised-global",
-                    "distance to the global spectrum of the loss without its 1/2 (eigenvalues doubled): the distance grows with d and proximity-rate must fail",
-                ),
-                (
-                    "random-point",
-                    "random points W ~ N(0, 1/d) in place of the minima: minima must fail (they are not critical)",
-                ),
-            ],
+            criteria: const {
+                &[
+                    CriterionSpec::evidence(
+                        "minima",
+                        "every tested type-A point is critical (<= 1e-10) and a strict minimum (lambda_min > 1e-6)",
+                    ),
+                    CriterionSpec::evidence(
+                        "growing-count",
+                        "the number of eigenvalues above 1/2, divided by d, stays in [1/2, 2]",
+                    ),
+                    CriterionSpec::evidence(
+                        "top-slope",
+                        "the least-squares slope of lambda_max against d has its 95% t-interval in [1/4 - 0.05, 1/4 + 0.05]",
+                    ),
+                    CriterionSpec::evidence(
+                        "proximity-rate",
+                        "the log-log slope of the spectral distance to the global minimum has its 95% t-interval in [-0.8, -0.3]",
+                    ),
+                ]
+            },
+            controls: const {
+                &[
+                    ControlSpec::new(
+                        "unnormalised-global",
+                        "distance to the global spectrum of the loss without its 1/2 (eigenvalues doubled): the distance grows with d and proximity-rate must fail",
+                    ),
+                    ControlSpec::new(
+                        "random-point",
+                        "random points W ~ N(0, 1/d) in place of the minima: minima must fail (they are not critical)",
+                    ),
+                ]
+            },
             provenance: "Concentration and the O(d^(-1/2)) proximity are the abstracts' claims \
                          [paper: AF 2020 and AF 2021 abstracts]; the slope band and the count band \
                          are derived here from the closed-form global spectrum; the [-0.8, -0.3] \

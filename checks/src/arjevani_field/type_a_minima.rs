@@ -3,8 +3,8 @@
 
 use crate::kit::{InCell, WorstCase, worst};
 use crate::{
-    Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, Outcome, PlotSpec, Profile,
-    Reference, RunContext, Table,
+    Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion, CriterionSpec,
+    Outcome, PlotSpec, Profile, Reference, RunContext, Table,
 };
 use overparam_kernel::{LossGradient, PopulationLoss, TwoLayerNet};
 use rand_distr::{Distribution, StandardNormal};
@@ -34,38 +34,42 @@ impl Claim for TypeAMinima {
                 "Gaussian input, population squared loss with a 1/2, ReLU, output weights fixed at 1",
                 "k = d students, orthonormal teacher V = I_d; curvature with respect to W",
             ],
-            criteria: &[
-                (
-                    "critical",
-                    "the full-space gradient norm at each solved point is <= 1e-10",
-                ),
-                (
-                    "strict-minimum",
-                    "lambda_min of the dense Hessian is > 1e-6 at every tested d >= 6",
-                ),
-                (
-                    "spurious",
-                    "the loss is bounded away from the global minimum's 0: >= 1e-3 at every d",
-                ),
-                (
-                    "matches-reference",
-                    "loss, (a, b, c, e, f), lambda_min and lambda_max agree with the independently computed reference table to the printed digits",
-                ),
-                (
-                    "eigenvalue-invariants",
-                    "the eigenvalues reproduce tr H and ||H||_F to 1e-12 (values-only residuals)",
-                ),
-            ],
-            controls: &[
-                (
-                    "saddle-at-d5",
-                    "the same family at d = 5: strict-minimum must fail (lambda_min ~ -0.0077, a saddle)",
-                ),
-                (
-                    "off-family-point",
-                    "each solved point moved by 1e-3 G (G standard normal, seeded): critical must fail",
-                ),
-            ],
+            criteria: const {
+                &[
+                    CriterionSpec::evidence(
+                        "critical",
+                        "the full-space gradient norm at each solved point is <= 1e-10",
+                    ),
+                    CriterionSpec::evidence(
+                        "strict-minimum",
+                        "lambda_min of the dense Hessian is > 1e-6 at every tested d >= 6",
+                    ),
+                    CriterionSpec::evidence(
+                        "spurious",
+                        "the loss is bounded away from the global minimum's 0: >= 1e-3 at every d",
+                    ),
+                    CriterionSpec::evidence(
+                        "matches-reference",
+                        "loss, (a, b, c, e, f), lambda_min and lambda_max agree with the independently computed reference table to the printed digits",
+                    ),
+                    CriterionSpec::evidence(
+                        "eigenvalue-invariants",
+                        "the eigenvalues reproduce tr H and ||H||_F to 1e-12 (values-only residuals)",
+                    ),
+                ]
+            },
+            controls: const {
+                &[
+                    ControlSpec::new(
+                        "saddle-at-d5",
+                        "the same family at d = 5: strict-minimum must fail (lambda_min ~ -0.0077, a saddle)",
+                    ),
+                    ControlSpec::new(
+                        "off-family-point",
+                        "each solved point moved by 1e-3 G (G standard normal, seeded): critical must fail",
+                    ),
+                ]
+            },
             provenance: "The family's isotropy and the saddle-to-minimum change between d = 5 and 6 \
                          are described in AF 2021 [paper: abstract]; Safran-Shamir 2018 report \
                          spurious minima for 6 <= k <= 20 [paper: abstract]. The points are found \

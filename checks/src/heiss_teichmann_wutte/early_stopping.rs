@@ -4,8 +4,8 @@
 use crate::Cause;
 use crate::kit::{InCell, WorstCase, least, sup_abs, worst};
 use crate::{
-    Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, Outcome, PlotSpec, Profile,
-    RunContext, Table,
+    Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion, CriterionSpec,
+    Outcome, PlotSpec, Profile, RunContext, Table,
 };
 use overparam_kernel::early_stopping::{
     filter_gap_bound, gd_filter, matched_ridge_penalty, ridge_filter,
@@ -39,31 +39,35 @@ impl Claim for EarlyStopping {
                  output bias; the same nine data points and targets as heiss2019.spline-limit",
                 "eta = 1 / (2 lambda_max(K_n)), t in {1, 2, 5, ..., 1000}",
             ],
-            criteria: &[
-                (
-                    "gd-equals-spectral",
-                    "the primal gradient-descent iterate (n weights) reproduces U diag(1 - (1 - 2 eta \
+            criteria: const {
+                &[
+                    CriterionSpec::evidence(
+                        "gd-equals-spectral",
+                        "the primal gradient-descent iterate (n weights) reproduces U diag(1 - (1 - 2 eta \
                      sigma)^t) U^T y to the accumulated rounding bound n t_max eps",
-                ),
-                (
-                    "filter-range",
-                    "every eigencomponent's filter difference lies in [0, B(t)] (slack 1e-12)",
-                ),
-                (
-                    "data-gap-bound",
-                    "|y_t - y_ridge| <= B(t) |y| at every tested t",
-                ),
-            ],
-            controls: &[
-                (
-                    "ridge-at-1-over-eta-t-squared",
-                    "ridge matched at lambda_tilde = 1/(eta t^2) instead: data-gap-bound must fail",
-                ),
-                (
-                    "ridge-four-times-penalty",
-                    "ridge matched at lambda_tilde = 4/(2 eta t): filter-range must fail",
-                ),
-            ],
+                    ),
+                    CriterionSpec::evidence(
+                        "filter-range",
+                        "every eigencomponent's filter difference lies in [0, B(t)] (slack 1e-12)",
+                    ),
+                    CriterionSpec::evidence(
+                        "data-gap-bound",
+                        "|y_t - y_ridge| <= B(t) |y| at every tested t",
+                    ),
+                ]
+            },
+            controls: const {
+                &[
+                    ControlSpec::new(
+                        "ridge-at-1-over-eta-t-squared",
+                        "ridge matched at lambda_tilde = 1/(eta t^2) instead: data-gap-bound must fail",
+                    ),
+                    ControlSpec::new(
+                        "ridge-four-times-penalty",
+                        "ridge matched at lambda_tilde = 4/(2 eta t): filter-range must fail",
+                    ),
+                ]
+            },
             provenance: "Confirmed (search, arXiv abstract of 1911.02903): the paper derives a \
                          correspondence between early-stopped gradient descent without explicit \
                          regularisation and smoothing-spline regression. Not read: its statement \

@@ -5,7 +5,8 @@
 use crate::kit::{InCell, LEVEL, WorstCase, sup_abs};
 use crate::stats::{LinearFit, linear_fit};
 use crate::{
-    Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, Outcome, Profile, RunContext,
+    Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion, CriterionSpec,
+    Outcome, Profile, RunContext,
 };
 use overparam_kernel::{AdaptedSpline, AdaptedSplineGrid, KinkWeight, SmoothingSpline};
 
@@ -40,72 +41,76 @@ impl Claim for SplineLimit {
                 "squared loss summed (not averaged) over N = 9 fixed data points in [-2, 2], \
                  y = sin 2x + 0.1 e; lambda = 0.05; K = [-2.5, 2.5]",
             ],
-            criteria: &[
-                (
-                    "rate-function",
-                    "sup_K |f_n - f| over (n, seed) cells: 95% t-interval of the log-log slope within -1/2 +- 0.2",
-                ),
-                (
-                    "rate-derivative",
-                    "the same for sup_K |f_n' - f'| (the W^{1,inf} part of the theorem)",
-                ),
-                (
-                    "limit-reached",
-                    "relative W^{1,inf}(K) distance at the largest width <= 5% for every seed",
-                ),
-                (
-                    "flat-law-network",
-                    "with kinks uniform on [-16, 16] the network of width 3e5 (full: 1e6) is within \
+            criteria: const {
+                &[
+                    CriterionSpec::evidence(
+                        "rate-function",
+                        "sup_K |f_n - f| over (n, seed) cells: 95% t-interval of the log-log slope within -1/2 +- 0.2",
+                    ),
+                    CriterionSpec::evidence(
+                        "rate-derivative",
+                        "the same for sup_K |f_n' - f'| (the W^{1,inf} part of the theorem)",
+                    ),
+                    CriterionSpec::evidence(
+                        "limit-reached",
+                        "relative W^{1,inf}(K) distance at the largest width <= 5% for every seed",
+                    ),
+                    CriterionSpec::evidence(
+                        "flat-law-network",
+                        "with kinks uniform on [-16, 16] the network of width 3e5 (full: 1e6) is within \
                      5% (relative W^{1,inf} on the data hull) of Reinsch's classical smoothing spline",
-                ),
-                (
-                    "structure",
-                    "f''/g of the Gaussian-layer limit (central differences of its closed-form f') \
+                    ),
+                    CriterionSpec::evidence(
+                        "structure",
+                        "f''/g of the Gaussian-layer limit (central differences of its closed-form f') \
                      is piecewise linear between the data to 1e-5 relative",
-                ),
-                (
-                    "flat-law-rate",
-                    "|flat-law limit - classical spline| on the hull falls like R^(-1) for R = 16..1024 \
+                    ),
+                    CriterionSpec::evidence(
+                        "flat-law-rate",
+                        "|flat-law limit - classical spline| on the hull falls like R^(-1) for R = 16..1024 \
                      (log-log slope -1 +- 0.1)",
-                ),
-                (
-                    "flat-law-bound",
-                    "and stays below the rigorous bound sqrt(lambda g(0) P_R(spline) k*) at every R",
-                ),
-                (
-                    "reference-solvers-agree",
-                    "closed-form kernel limit and the discretised variational problem agree to 1e-3 \
+                    ),
+                    CriterionSpec::evidence(
+                        "flat-law-bound",
+                        "and stays below the rigorous bound sqrt(lambda g(0) P_R(spline) k*) at every R",
+                    ),
+                    CriterionSpec::evidence(
+                        "reference-solvers-agree",
+                        "closed-form kernel limit and the discretised variational problem agree to 1e-3 \
                      relative (uniform and parabolic kink laws)",
-                ),
-            ],
-            controls: &[
-                (
-                    "penalty-without-g0",
-                    "networks trained with lambda_tilde = lambda n (g(0) forgotten) converge to a \
+                    ),
+                ]
+            },
+            controls: const {
+                &[
+                    ControlSpec::new(
+                        "penalty-without-g0",
+                        "networks trained with lambda_tilde = lambda n (g(0) forgotten) converge to a \
                      different limit: rate-function must fail",
-                ),
-                (
-                    "penalty-twice-g0",
-                    "lambda_tilde = 2 lambda n g(0): rate-function must fail",
-                ),
-                (
-                    "width-far-too-small",
-                    "networks of width 6 < N = 9: limit-reached must fail",
-                ),
-                (
-                    "wrong-weight",
-                    "f'' divided by a constant instead of g: structure must fail",
-                ),
-                (
-                    "flat-law-g0-off-by-two",
-                    "flat-law limit with the penalty scale doubled: flat-law-rate must fail",
-                ),
-                (
-                    "gaussian-layer-vs-classical-spline",
-                    "the Gaussian-layer limit (g not flat) against the classical spline: \
+                    ),
+                    ControlSpec::new(
+                        "penalty-twice-g0",
+                        "lambda_tilde = 2 lambda n g(0): rate-function must fail",
+                    ),
+                    ControlSpec::new(
+                        "width-far-too-small",
+                        "networks of width 6 < N = 9: limit-reached must fail",
+                    ),
+                    ControlSpec::new(
+                        "wrong-weight",
+                        "f'' divided by a constant instead of g: structure must fail",
+                    ),
+                    ControlSpec::new(
+                        "flat-law-g0-off-by-two",
+                        "flat-law limit with the penalty scale doubled: flat-law-rate must fail",
+                    ),
+                    ControlSpec::new(
+                        "gaussian-layer-vs-classical-spline",
+                        "the Gaussian-layer limit (g not flat) against the classical spline: \
                      flat-law-bound must fail",
-                ),
-            ],
+                    ),
+                ]
+            },
             provenance: "Confirmed (search: the arXiv abstract of 1911.02903, and the theorem as \
                          restated with citation in a public master's thesis, TeX/theo_3_8.tex): \
                          networks sum_k w_k relu(b_k + v_k x) (+ c) with random first layer, ridge \

@@ -4,8 +4,8 @@
 use crate::kit::{InCell, LEVEL, WorstCase};
 use crate::stats::{normal_quantile, two_proportion_z, wilson_interval};
 use crate::{
-    Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, Outcome, PlotSpec, Profile,
-    RunContext, Table,
+    Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion, CriterionSpec,
+    Outcome, PlotSpec, Profile, RunContext, Table,
 };
 use overparam_kernel::critical::{Classification, Tolerances, classify};
 use overparam_kernel::descent::{
@@ -54,46 +54,50 @@ impl Claim for SpuriousFrequency {
                  ||grad|| <= 1e-9 or L <= 1e-8 (the paper's own initialisation and step rule \
                  are [unverified])",
             ],
-            criteria: &[
-                (
-                    "all-runs-ended",
-                    "every run ends at a critical point or at the global loss target (none out of steps)",
-                ),
-                (
-                    "minima-verified",
-                    "every converged end point with L > 1e-4 is a strict local minimum (dense Hessian lambda_min > 1e-6)",
-                ),
-                (
-                    "increases-with-k",
-                    "one-sided two-proportion z-tests between consecutive k, Bonferroni at family level 5%",
-                ),
-                (
-                    "rare-at-smallest-k",
-                    "at k = 6 the Wilson 95% upper bound of the fraction is below 10%",
-                ),
-                (
-                    "common",
-                    "at the largest k the Wilson 95% lower bound exceeds 10%",
-                ),
-                (
-                    "overparameterisation-rare",
-                    "with k = d + 1 the Wilson 95% upper bound is below 10%",
-                ),
-                (
-                    "type-a-found",
-                    "the type-A loss (solved independently) is among the spurious losses at every k >= 8",
-                ),
-            ],
-            controls: &[
-                (
-                    "step-budget-200",
-                    "the k = d = 8 runs with only 200 GD steps: they must be reported as not converged (all-runs-ended fails) and none counted as a minimum",
-                ),
-                (
-                    "overparameterised-common",
-                    "the k = d + 1 runs under the 'common' criterion: it must fail",
-                ),
-            ],
+            criteria: const {
+                &[
+                    CriterionSpec::evidence(
+                        "all-runs-ended",
+                        "every run ends at a critical point or at the global loss target (none out of steps)",
+                    ),
+                    CriterionSpec::evidence(
+                        "minima-verified",
+                        "every converged end point with L > 1e-4 is a strict local minimum (dense Hessian lambda_min > 1e-6)",
+                    ),
+                    CriterionSpec::evidence(
+                        "increases-with-k",
+                        "one-sided two-proportion z-tests between consecutive k, Bonferroni at family level 5%",
+                    ),
+                    CriterionSpec::evidence(
+                        "rare-at-smallest-k",
+                        "at k = 6 the Wilson 95% upper bound of the fraction is below 10%",
+                    ),
+                    CriterionSpec::evidence(
+                        "common",
+                        "at the largest k the Wilson 95% lower bound exceeds 10%",
+                    ),
+                    CriterionSpec::evidence(
+                        "overparameterisation-rare",
+                        "with k = d + 1 the Wilson 95% upper bound is below 10%",
+                    ),
+                    CriterionSpec::evidence(
+                        "type-a-found",
+                        "the type-A loss (solved independently) is among the spurious losses at every k >= 8",
+                    ),
+                ]
+            },
+            controls: const {
+                &[
+                    ControlSpec::new(
+                        "step-budget-200",
+                        "the k = d = 8 runs with only 200 GD steps: they must be reported as not converged (all-runs-ended fails) and none counted as a minimum",
+                    ),
+                    ControlSpec::new(
+                        "overparameterised-common",
+                        "the k = d + 1 runs under the 'common' criterion: it must fail",
+                    ),
+                ]
+            },
             provenance: "The claim (spurious minima for 6 <= k <= 20, common, probability growing \
                          with k; mild over-parameterisation reduces it) is the paper's abstract \
                          [paper]. The paper's Table 1 rates (about 0.3%, 5.5%, 12.6%, 21.8%, \

@@ -23,7 +23,10 @@ use evidence::*;
 use experiment::*;
 
 use crate::kit::{InCell, worst};
-use crate::{Claim, ClaimError, ClaimInfo, Control, Outcome, PlotSpec, RunContext};
+use crate::{
+    Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, Outcome, PlotSpec,
+    RunContext,
+};
 use overparam_kernel::{Activation, feature_kernel_inf, feature_kernel_mehler};
 use overparam_linalg::gauss_hermite;
 use rayon::prelude::*;
@@ -58,42 +61,46 @@ impl Claim for SubquadraticWidth {
                 "full-batch GD with eta_t = 1 / (local smoothness bound), each step verified by the descent lemma (halved if it fails)",
                 "criteria 1-3 on one data set (quick n = 32, d0 = 16; full n = 64, d0 = 16); criterion 4 with d0 = ceil(sqrt(8 n))",
             ],
-            criteria: &[
-                (
-                    "sigma-min-sqrt-width",
-                    "mu = sigma_min(phi(W0 X)) over d1 = 16n..256n (5 seeds quick, 10 full): the exponent b of ln mu = a + b ln d1 + g n/d1 has a 95% t-interval containing 1/2",
-                ),
-                (
-                    "sigma-min-matches-kinf",
-                    "seed-mean mu / sqrt(d1 lambda_min(K_inf)) at d1 = 256n lies in [1 - sqrt(n/d1), 1 + 1.5 sqrt(2/d1)], K_inf by 60x60 Gauss-Hermite quadrature",
-                ),
-                (
-                    "pl-inequality",
-                    "min over every GD iterate (d1 = 2n and 8n quick, 3 seeds; 2n and 16n full, 5 seeds) of ||grad_V h||^2 / (4 sigma_min(Phi_t)^2 h_t) >= 1 - rounding allowance",
-                ),
-                (
-                    "localisation-and-linear-rate",
-                    "no run with mu0 = 0, sigma_min(Phi_t) < mu0/2, h_{t+1} > (1 - eta_t sigma_min^2) h_t at some step, or h_T > 1e-8 h_0 after 2 kappa_inf ln(1e8) steps",
-                ),
-                (
-                    "width-exponent",
-                    "upper end of the 95% t-interval of the exponent of d0 d1_min against n (n = 4..32 quick, 8..128 full, each doubling) is below 2",
-                ),
-            ],
-            controls: &[
-                (
-                    "width-below-n",
-                    "d1 = n/2: phi(W0 X) has rank <= d1 < n, so mu = 0 and the PL certificate is empty: localisation-and-linear-rate must fail (through mu0 = 0; GD itself may still converge, since the first layer is trained)",
-                ),
-                (
-                    "wrong-gradient",
-                    "GD at the widest trajectory width with grad_V h missing its factor 2 (the gradient of ||.||^2/2 in the output layer): pl-inequality, evaluated on the gradient used, must fail (it is a quarter of the true ratio, which approaches 1)",
-                ),
-                (
-                    "kernel-unit-variance",
-                    "K_inf computed with pre-activation variance 1 instead of omega1^2 = 1/d0 (the note's pitfall): sigma-min-matches-kinf must fail",
-                ),
-            ],
+            criteria: const {
+                &[
+                    CriterionSpec::evidence(
+                        "sigma-min-sqrt-width",
+                        "mu = sigma_min(phi(W0 X)) over d1 = 16n..256n (5 seeds quick, 10 full): the exponent b of ln mu = a + b ln d1 + g n/d1 has a 95% t-interval containing 1/2",
+                    ),
+                    CriterionSpec::evidence(
+                        "sigma-min-matches-kinf",
+                        "seed-mean mu / sqrt(d1 lambda_min(K_inf)) at d1 = 256n lies in [1 - sqrt(n/d1), 1 + 1.5 sqrt(2/d1)], K_inf by 60x60 Gauss-Hermite quadrature",
+                    ),
+                    CriterionSpec::evidence(
+                        "pl-inequality",
+                        "min over every GD iterate (d1 = 2n and 8n quick, 3 seeds; 2n and 16n full, 5 seeds) of ||grad_V h||^2 / (4 sigma_min(Phi_t)^2 h_t) >= 1 - rounding allowance",
+                    ),
+                    CriterionSpec::evidence(
+                        "localisation-and-linear-rate",
+                        "no run with mu0 = 0, sigma_min(Phi_t) < mu0/2, h_{t+1} > (1 - eta_t sigma_min^2) h_t at some step, or h_T > 1e-8 h_0 after 2 kappa_inf ln(1e8) steps",
+                    ),
+                    CriterionSpec::evidence(
+                        "width-exponent",
+                        "upper end of the 95% t-interval of the exponent of d0 d1_min against n (n = 4..32 quick, 8..128 full, each doubling) is below 2",
+                    ),
+                ]
+            },
+            controls: const {
+                &[
+                    ControlSpec::new(
+                        "width-below-n",
+                        "d1 = n/2: phi(W0 X) has rank <= d1 < n, so mu = 0 and the PL certificate is empty: localisation-and-linear-rate must fail (through mu0 = 0; GD itself may still converge, since the first layer is trained)",
+                    ),
+                    ControlSpec::new(
+                        "wrong-gradient",
+                        "GD at the widest trajectory width with grad_V h missing its factor 2 (the gradient of ||.||^2/2 in the output layer): pl-inequality, evaluated on the gradient used, must fail (it is a quarter of the true ratio, which approaches 1)",
+                    ),
+                    ControlSpec::new(
+                        "kernel-unit-variance",
+                        "K_inf computed with pre-activation variance 1 instead of omega1^2 = 1/d0 (the note's pitfall): sigma-min-matches-kinf must fail",
+                    ),
+                ]
+            },
             provenance: "Confirmed via search: title, authors, venue (NeurIPS 2021) and arXiv id \
                          2111.01875 (NeurIPS proceedings page and arXiv listings; not a 2106.x \
                          number); the abstract's claims (both layers trained, standard \

@@ -19,7 +19,10 @@ use evidence::*;
 use experiment::*;
 
 use crate::Cause;
-use crate::{Claim, ClaimError, ClaimInfo, Control, Outcome, PlotSpec, Reference, RunContext};
+use crate::{
+    Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, Outcome, PlotSpec,
+    Reference, RunContext,
+};
 
 pub const LOCAL_CONVERGENCE_ID: &str = "zhou2021.local-convergence";
 
@@ -55,82 +58,86 @@ impl Claim for LocalConvergence {
                  loss ~1e-3); ZGJ's own threshold is a polynomial not checked here",
                 "seeds: 4 per width at quick, 8 at full; 95% t-intervals over seeds",
             ],
-            criteria: &[
-                (
-                    "exact-linear-steps",
-                    "m = m*: the first logged step with L < 1e-12 is <= 1e4 for every seed (a cubic law from L(100) = 1e-4 is still at 1e-10 there)",
-                ),
-                (
-                    "exact-linear-fit",
-                    "m = m*: log L is affine in t over the tail 1e-12 < L < 1e-6: smallest R^2 over seeds >= 0.99",
-                ),
-                (
-                    "overparam-reaches-zero",
-                    "m > m*: L(T) < 1e-8 for every width and seed (T^-3 predicts ~5e-11)",
-                ),
-                (
-                    "rate-at-least-cubic",
-                    "m > m*: upper end of the 95% t-interval (over seeds) of the log-log slope of L over [T/10, T] <= -2.4",
-                ),
-                (
-                    "rate-at-most-cubic",
-                    "m > m*: lower end of that interval >= -3.3 (Xu-Du: no faster than T^-3; sub-linear, not exponential)",
-                ),
-                (
-                    "gradient-exponent-low",
-                    "m > m*: |grad L| = c L^theta fitted over the last two decades; lower end of the t-interval of theta >= 0.652 (= (1 + 1/3.3)/2)",
-                ),
-                (
-                    "gradient-exponent-high",
-                    "m > m*: upper end of the t-interval of theta <= 0.708 (= (1 + 1/2.4)/2)",
-                ),
-                (
-                    "neurons-aligned",
-                    "every student neuron with |a_i| |w_i| >= 1e-3 ends within 5e-3 rad of a teacher direction (all m >= m*, seeds)",
-                ),
-                (
-                    "cluster-masses",
-                    "the masses a_i |w_i| assigned to each teacher add up to a_j* |w_j*| within 1e-4",
-                ),
-                (
-                    "width-independent-slope",
-                    "the Welch 95% interval of the difference of mean last-decade slopes lies within +-0.3 for every pair of widths m > m*",
-                ),
-                (
-                    "width-independent-loss",
-                    "largest / smallest geometric-mean L(T) over widths m > m* <= 5",
-                ),
-            ],
-            controls: &[
-                (
-                    "under-parameterised-rate",
-                    "m = 2 < m*: the loss stalls at a positive value, so rate-at-least-cubic must fail",
-                ),
-                (
-                    "under-parameterised-masses",
-                    "m = 2 < m*: one teacher has no student, so cluster-masses must fail",
-                ),
-                (
-                    "self-term-dropped",
-                    "GD (m = 6) on the gradient of the loss without the kernel self-terms 1/2 a_i^2 kappa(w_i, w_i) (deliberately wrong): overparam-reaches-zero must fail",
-                ),
-                (
-                    "exact-is-not-cubic",
-                    "m = m*: the log-log slope over 1e-10 < L < 1e-4 is far steeper than -3.3, so rate-at-most-cubic must fail",
-                ),
-                (
-                    "exact-exponent-is-pl",
-                    "m = m*: theta fitted over 1e-13 < L < 1e-4 is about 1/2 (PL), so gradient-exponent-low must fail",
-                ),
-                (
-                    "overparam-is-not-linear",
-                    "m = 6: L < 1e-12 is not reached within 1e4 steps, so exact-linear-steps must fail",
-                ),
-                (
-                    "width-dependent-step",
-                    "m = 12 trained with lr/2 (a width-dependent step-size bug) against m = 6 at lr: width-independent-loss must fail",
-                ),
-            ],
+            criteria: const {
+                &[
+                    CriterionSpec::evidence(
+                        "exact-linear-steps",
+                        "m = m*: the first logged step with L < 1e-12 is <= 1e4 for every seed (a cubic law from L(100) = 1e-4 is still at 1e-10 there)",
+                    ),
+                    CriterionSpec::evidence(
+                        "exact-linear-fit",
+                        "m = m*: log L is affine in t over the tail 1e-12 < L < 1e-6: smallest R^2 over seeds >= 0.99",
+                    ),
+                    CriterionSpec::evidence(
+                        "overparam-reaches-zero",
+                        "m > m*: L(T) < 1e-8 for every width and seed (T^-3 predicts ~5e-11)",
+                    ),
+                    CriterionSpec::evidence(
+                        "rate-at-least-cubic",
+                        "m > m*: upper end of the 95% t-interval (over seeds) of the log-log slope of L over [T/10, T] <= -2.4",
+                    ),
+                    CriterionSpec::evidence(
+                        "rate-at-most-cubic",
+                        "m > m*: lower end of that interval >= -3.3 (Xu-Du: no faster than T^-3; sub-linear, not exponential)",
+                    ),
+                    CriterionSpec::evidence(
+                        "gradient-exponent-low",
+                        "m > m*: |grad L| = c L^theta fitted over the last two decades; lower end of the t-interval of theta >= 0.652 (= (1 + 1/3.3)/2)",
+                    ),
+                    CriterionSpec::evidence(
+                        "gradient-exponent-high",
+                        "m > m*: upper end of the t-interval of theta <= 0.708 (= (1 + 1/2.4)/2)",
+                    ),
+                    CriterionSpec::evidence(
+                        "neurons-aligned",
+                        "every student neuron with |a_i| |w_i| >= 1e-3 ends within 5e-3 rad of a teacher direction (all m >= m*, seeds)",
+                    ),
+                    CriterionSpec::evidence(
+                        "cluster-masses",
+                        "the masses a_i |w_i| assigned to each teacher add up to a_j* |w_j*| within 1e-4",
+                    ),
+                    CriterionSpec::evidence(
+                        "width-independent-slope",
+                        "the Welch 95% interval of the difference of mean last-decade slopes lies within +-0.3 for every pair of widths m > m*",
+                    ),
+                    CriterionSpec::evidence(
+                        "width-independent-loss",
+                        "largest / smallest geometric-mean L(T) over widths m > m* <= 5",
+                    ),
+                ]
+            },
+            controls: const {
+                &[
+                    ControlSpec::new(
+                        "under-parameterised-rate",
+                        "m = 2 < m*: the loss stalls at a positive value, so rate-at-least-cubic must fail",
+                    ),
+                    ControlSpec::new(
+                        "under-parameterised-masses",
+                        "m = 2 < m*: one teacher has no student, so cluster-masses must fail",
+                    ),
+                    ControlSpec::new(
+                        "self-term-dropped",
+                        "GD (m = 6) on the gradient of the loss without the kernel self-terms 1/2 a_i^2 kappa(w_i, w_i) (deliberately wrong): overparam-reaches-zero must fail",
+                    ),
+                    ControlSpec::new(
+                        "exact-is-not-cubic",
+                        "m = m*: the log-log slope over 1e-10 < L < 1e-4 is far steeper than -3.3, so rate-at-most-cubic must fail",
+                    ),
+                    ControlSpec::new(
+                        "exact-exponent-is-pl",
+                        "m = m*: theta fitted over 1e-13 < L < 1e-4 is about 1/2 (PL), so gradient-exponent-low must fail",
+                    ),
+                    ControlSpec::new(
+                        "overparam-is-not-linear",
+                        "m = 6: L < 1e-12 is not reached within 1e4 steps, so exact-linear-steps must fail",
+                    ),
+                    ControlSpec::new(
+                        "width-dependent-step",
+                        "m = 12 trained with lr/2 (a width-dependent step-size bug) against m = 6 at lr: width-independent-loss must fail",
+                    ),
+                ]
+            },
             provenance: "Confirmed from the abstract of arXiv:2102.02410 (and its COLT record, PMLR \
                          134:4577-4632): teacher-student two-layer network; if the loss is below a \
                          threshold polynomial in the problem parameters, every student neuron \

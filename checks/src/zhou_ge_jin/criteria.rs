@@ -147,8 +147,11 @@ pub(super) fn rate_upper_criterion(groups: &[&Group]) -> Criterion {
         |r| last_decade_slope(&r.trajectory),
         End::High,
         SLOPE_BAND.1,
-        "T^-3 (Xu & Du) seen over [T/10, T]: L ~ C (t + t0)^-3 has a last-decade slope <= -2.4 \
-         once the offset t0 < 0.7 T/10; the whole 95% t-interval over seeds must be below -2.4",
+        &format!(
+            "T^-3 (Xu & Du) seen over [T/10, T]: L ~ C (t + t0)^-3 has a last-decade slope <= {hi} \
+             once the offset t0 < 0.7 T/10; the whole 95% t-interval over seeds must be below {hi}",
+            hi = SLOPE_BAND.1
+        ),
         "log-log slope of L over [T/10, T]",
     )
 }
@@ -160,9 +163,12 @@ pub(super) fn rate_lower_criterion(groups: &[&Group], f: impl Fn(&RunResult) -> 
         f,
         End::Low,
         SLOPE_BAND.0,
-        "Xu & Du's Omega(T^-3) lower bound: L decays no faster than T^-3 (sub-linear, not \
-         exponential); 10% below -3 allows for seeds and discretisation; the whole 95% \
-         t-interval over seeds must be above -3.3",
+        &format!(
+            "Xu & Du's Omega(T^-3) lower bound: L decays no faster than T^-3 (sub-linear, not \
+             exponential); 10% below -3 allows for seeds and discretisation; the whole 95% \
+             t-interval over seeds must be above {}",
+            SLOPE_BAND.0
+        ),
         "log-log slope of L",
     )
 }
@@ -174,9 +180,12 @@ pub(super) fn theta_low_criterion(groups: &[&Group], f: impl Fn(&RunResult) -> f
         f,
         End::Low,
         THETA_BAND.0,
-        "|grad L| >= c L^theta gives L ~ t^-1/(2 theta - 1) under gradient flow; the slope band's \
-         end -3.3 maps to theta = (1 + 1/3.3)/2 = 0.652 (PL, a linear rate, is theta = 1/2); the \
-         whole 95% t-interval over seeds must be above it",
+        &format!(
+            "|grad L| >= c L^theta gives L ~ t^-1/(2 theta - 1) under gradient flow; the slope \
+             band's end {} maps to theta = (1 + 1/{})/2 = {:.3} (PL, a linear rate, is theta = \
+             1/2); the whole 95% t-interval over seeds must be above it",
+            SLOPE_BAND.0, -SLOPE_BAND.0, THETA_BAND.0
+        ),
         "fitted theta",
     )
 }
@@ -188,8 +197,11 @@ pub(super) fn theta_high_criterion(groups: &[&Group]) -> Criterion {
         |r| gradient_exponent(&r.trajectory, in_tail).0,
         End::High,
         THETA_BAND.1,
-        "the slope band's end -2.4 maps to theta = (1 + 1/2.4)/2 = 0.708; the whole 95% \
-         t-interval over seeds must be below it (theta = 1, a 1/T rate, is excluded)",
+        &format!(
+            "the slope band's end {} maps to theta = (1 + 1/{})/2 = {:.3}; the whole 95% \
+             t-interval over seeds must be below it (theta = 1, a 1/T rate, is excluded)",
+            SLOPE_BAND.1, -SLOPE_BAND.1, THETA_BAND.1
+        ),
         "fitted theta",
     );
     let constants: Vec<String> = groups

@@ -433,6 +433,37 @@ mod tests {
 
     /// The initialisation puts exactly the teacher's mass on each teacher direction, with
     /// balanced neurons, and the teachers have the documented geometry.
+    /// The slope band is typed once, in SLOPE_BAND; the static prose that quotes it (statement,
+    /// specs) is checked against the constant here, so changing the band without the prose fails.
+    #[test]
+    fn the_prose_quotes_the_slope_band() {
+        let info = LocalConvergence.info();
+        let band = format!("[{}, {}]", SLOPE_BAND.0, SLOPE_BAND.1);
+        assert!(
+            info.statement.contains(&band),
+            "statement must quote {band}"
+        );
+        let criterion = |name: &str| {
+            info.criteria
+                .iter()
+                .find(|s| s.name == name)
+                .expect(name)
+                .doc
+        };
+        let control = |name: &str| {
+            info.controls
+                .iter()
+                .find(|s| s.name == name)
+                .expect(name)
+                .doc
+        };
+        let low = SLOPE_BAND.0;
+        assert!(criterion("rate-at-most-cubic").contains(&format!(">= {low}")));
+        let theta = format!("{:.3} (= (1 + 1/{})/2)", THETA_BAND.0, -low);
+        assert!(criterion("gradient-exponent-low").contains(&theta));
+        assert!(control("exact-is-not-cubic").contains(&format!("steeper than {low}")));
+    }
+
     #[test]
     fn near_teacher_start_is_balanced_with_exact_masses() {
         for kind in [TeacherKind::Orthonormal, TeacherKind::Separated] {

@@ -5,9 +5,10 @@
 use crate::kit::{InCell, LEVEL, least, worst};
 use crate::stats::linear_fit_with_covariate;
 use crate::{ClaimError, Profile, RunContext};
+use overparam_kernel::shallow::descent::{DescentSettings, gradient_descent};
 use overparam_kernel::{
-    Activation, Evaluation, GradientVariant, ShallowData, ShallowDescentSettings, ShallowNet,
-    StepRecord, feature_kernel_inf, feature_kernel_mehler, shallow_gradient_descent,
+    Activation, Evaluation, GradientVariant, ShallowData, ShallowNet, StepRecord,
+    feature_kernel_inf, feature_kernel_mehler,
 };
 use overparam_linalg::{GaussHermite, GramSpectrum, Par, sym_eigenvalues, thin_svd};
 use rayon::prelude::*;
@@ -273,7 +274,7 @@ pub(super) fn trajectory(
         .in_cell(&cell)?;
     let gram_ratio0 = gram0.min / gram0.max;
 
-    let settings = ShallowDescentSettings {
+    let settings = DescentSettings {
         activation,
         gradient: match kind {
             RunKind::WrongGradient => GradientVariant::OutputLayerWithoutFactorTwo,
@@ -294,7 +295,7 @@ pub(super) fn trajectory(
     let mut chi_max: f64 = 0.0;
     let mut samples = Vec::new();
     let mut last: Option<StepRecord> = None;
-    let summary = shallow_gradient_descent(&mut net, data, &settings, |r: &StepRecord| {
+    let summary = gradient_descent(&mut net, data, &settings, |r: &StepRecord| {
         let full_rank = d1 >= problem.n && r.sigma_min > 0.0;
         let pl_ratio = full_rank.then(|| r.grad_v_sq / (4.0 * r.sigma_min.powi(2) * r.loss));
         if let Some(ratio) = pl_ratio {
@@ -474,14 +475,14 @@ pub(super) fn width_search(
                     let (data, _, budget) = &problems[seed as usize];
                     let mut rng = ctx.seed(SUBQUADRATIC_WIDTH_ID, &label, seed).rng();
                     let mut net = ShallowNet::gaussian(d0, d1, 1, omega1, omega2, &mut rng);
-                    let settings = ShallowDescentSettings {
+                    let settings = DescentSettings {
                         activation: Activation::Gelu,
                         gradient: GradientVariant::Exact,
                         max_steps: *budget,
                         target_ratio: TARGET_RATIO,
                         track_spectrum: false,
                     };
-                    shallow_gradient_descent(&mut net, data, &settings, |_| {})
+                    gradient_descent(&mut net, data, &settings, |_| {})
                         .map(|s| s.reached_target)
                         .in_cell(&format!("{label} seed={seed}"))
                 })

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use overparam_checks::{Table, Value};
 use overparam_kernel::critical::{
     AnalysisError, PointAnalysis, SymmetricAnalysis, Tolerances, analyse_point,
     analyse_symmetric_point, dense_hessian_bytes,
@@ -14,6 +13,7 @@ use overparam_kernel::symmetry::DETECTION_TOLERANCE;
 use overparam_kernel::{PopulationLoss, TwoLayerNet};
 use overparam_linalg::Par;
 use overparam_report::{OutputDir, table_to_csv};
+use overparam_report::{Table, Value};
 use serde::Serialize;
 
 use crate::input::read_numeric_csv;

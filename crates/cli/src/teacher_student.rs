@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 const DEFAULT_OUT: &str = "reports/teacher-student";
 use std::process::ExitCode;
 
-use overparam_checks::{Table, Value};
 use overparam_kernel::{
     DescentConfig, PopulationLoss, TwoLayerNet, align, cluster_masses, gradient_descent,
     teacher_masses,
 };
 use overparam_report::{OutputDir, table_to_csv};
+use overparam_report::{Table, Value};
 
 use crate::input::read_numeric_csv;
 use crate::usage_error;

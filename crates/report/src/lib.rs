@@ -23,6 +23,9 @@ mod write;
 pub use diff::{DiffReport, diff_runs};
 pub use manifest::{ClaimRecord, Manifest, peak_memory_mib, reset_peak_memory, timestamp_utc};
 pub use marker::{MARKER_FILE, Marker, MarkerError, OutputKind, read_marker};
+/// The evidence table types, re-exported so that tools that write tables take them from the
+/// crate that writes them, not from the claims.
+pub use overparam_checks::{Table, Value};
 pub use plot::render_svg;
 pub use write::{OutputDir, OutputError, table_to_csv};
 

@@ -54,6 +54,7 @@ pub mod spline;
 pub mod symmetric_hessian;
 pub mod symmetry;
 pub mod type_a;
+pub mod type_a_point;
 
 pub use adapted::{AdaptedError, AdaptedSpline};
 pub use adapted_fd::{AdaptedSplineGrid, GridError};

@@ -184,7 +184,7 @@ pub(super) fn analyse_family(
             };
             Ok(TypeAPoint {
                 d,
-                solution: solution.clone(),
+                solution: *solution,
                 invariant_error: worst([a.trace_error, a.frobenius_error]),
                 grad_norm: a.grad_norm,
                 classification: a.classification,

@@ -79,14 +79,58 @@ pub struct ClaimInfo {
     pub statement: &'static str,
     /// Setting and hypotheses under which the claim is made.
     pub assumptions: &'static [&'static str],
-    /// Each criterion: (name, what is measured and why the threshold).
-    pub criteria: &'static [(&'static str, &'static str)],
-    /// Each control: (name, what is violated or broken, and which criterion must then fail).
-    pub controls: &'static [(&'static str, &'static str)],
+    /// Each criterion the run measures, in the order of the outcome.
+    pub criteria: &'static [CriterionSpec],
+    /// Each control the run evaluates, in the order of the outcome.
+    pub controls: &'static [ControlSpec],
     /// What was confirmed against the paper and what was derived or computed independently.
     pub provenance: &'static str,
     /// Rough wall time per profile on a 2-core machine.
     pub runtime: &'static str,
+}
+
+/// Whether a criterion tests the claim itself or the computation behind it (residuals,
+/// solver agreement). Both must hold for a pass; the kind tells a reader which is which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CriterionKind {
+    Evidence,
+    Sanity,
+}
+
+/// A criterion as the claim declares it: its name (the one the outcome's [`Criterion`] carries),
+/// what it measures and why its threshold is what it is, and its kind.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CriterionSpec {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub kind: CriterionKind,
+}
+
+impl CriterionSpec {
+    /// A criterion about the claim itself (the default until each claim sorts its sanity
+    /// criteria out).
+    pub const fn evidence(name: &'static str, doc: &'static str) -> Self {
+        CriterionSpec {
+            name,
+            doc,
+            kind: CriterionKind::Evidence,
+        }
+    }
+}
+
+/// A negative control as the claim declares it: its name (the one the outcome's [`Control`]
+/// carries) and what is violated or broken, and which criterion must then fail.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ControlSpec {
+    pub name: &'static str,
+    pub doc: &'static str,
+}
+
+impl ControlSpec {
+    pub const fn new(name: &'static str, doc: &'static str) -> Self {
+        ControlSpec { name, doc }
+    }
 }
 
 /// How a measured value is compared with its threshold.
@@ -173,16 +217,18 @@ impl Criterion {
         threshold: f64,
         reason: &str,
     ) -> Self {
-        let holds = match comparator {
-            Comparator::AtMost => measured <= threshold,
-            Comparator::LessThan => measured < threshold,
-            Comparator::AtLeast => measured >= threshold,
-            Comparator::GreaterThan => measured > threshold,
-            Comparator::Equal => measured == threshold,
-            Comparator::Between { upper } => threshold <= measured && measured <= upper,
-            // Without an interval there is nothing to test: see Criterion::interval_within.
-            Comparator::IntervalWithin { .. } => false,
-        };
+        // NaN compares false everywhere, but say so: a NaN measurement never holds.
+        let holds = !measured.is_nan()
+            && match comparator {
+                Comparator::AtMost => measured <= threshold,
+                Comparator::LessThan => measured < threshold,
+                Comparator::AtLeast => measured >= threshold,
+                Comparator::GreaterThan => measured > threshold,
+                Comparator::Equal => measured == threshold,
+                Comparator::Between { upper } => threshold <= measured && measured <= upper,
+                // Without an interval there is nothing to test: see Criterion::interval_within.
+                Comparator::IntervalWithin { .. } => false,
+            };
         Criterion {
             name: name.to_owned(),
             measured,
@@ -227,7 +273,7 @@ impl Criterion {
             reason,
         );
         c.interval = Some(interval);
-        c.holds = band.0 <= interval.0 && interval.1 <= band.1;
+        c.holds = !estimate.is_nan() && band.0 <= interval.0 && interval.1 <= band.1;
         c
     }
 
@@ -345,7 +391,17 @@ impl Outcome {
         }
     }
 
+    /// Pass iff every criterion holds and every control fails; `Error` when any criterion or
+    /// control measured NaN (the claim could not be evaluated, whatever else held).
     pub fn verdict(&self) -> Verdict {
+        let nan = self
+            .criteria
+            .iter()
+            .chain(self.controls.iter().map(|c| &c.criterion))
+            .any(|c| c.measured.is_nan());
+        if nan {
+            return Verdict::Error;
+        }
         let criteria_hold = self.criteria.iter().all(|c| c.holds);
         let controls_fail = self.controls.iter().all(|c| c.failed_as_expected);
         if criteria_hold && controls_fail && !self.criteria.is_empty() && !self.controls.is_empty()
@@ -361,26 +417,91 @@ impl Outcome {
     }
 }
 
-/// Why a claim could not be evaluated.
+/// Why a claim could not be evaluated: where (the cell) and what went wrong (a typed cause).
 #[derive(Debug, Clone)]
 pub struct ClaimError {
     /// Which cell (e.g. "d=20") or stage failed.
     pub cell: String,
-    pub message: String,
+    pub cause: Cause,
+}
+
+/// What stopped a claim, typed so that callers and tests can tell causes apart without parsing
+/// messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cause {
+    /// The kernel or linalg layer returned an error (its message).
+    Computation(String),
+    /// A decomposition or solve whose residual (backward error) is above its bound.
+    Residual {
+        what: &'static str,
+        value: f64,
+        bound: f64,
+    },
+    /// A quantity that must be positive is not (or is NaN).
+    NotPositive { what: &'static str, value: f64 },
+    /// A quantity that must be finite is not.
+    NonFinite { what: &'static str },
+    /// The experiment did not produce what the claim needs (a missing run, an undetected
+    /// symmetry, a point too large for the dense path).
+    Missing(String),
+    /// Anything else, e.g. a panic caught by the CLI.
+    Other(String),
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Computation(m) | Cause::Missing(m) | Cause::Other(m) => f.write_str(m),
+            Cause::Residual { what, value, bound } => {
+                write!(f, "{what} residual {value:.2e} > {bound:.0e}")
+            }
+            Cause::NotPositive { what, value } => write!(f, "{what} = {value:e} is not positive"),
+            Cause::NonFinite { what } => write!(f, "non-finite {what}"),
+        }
+    }
 }
 
 impl ClaimError {
-    pub fn new(cell: impl Into<String>, message: impl fmt::Display) -> Self {
+    /// An error of `cell` with this cause.
+    pub fn at(cell: impl Into<String>, cause: Cause) -> Self {
         ClaimError {
             cell: cell.into(),
-            message: message.to_string(),
+            cause,
+        }
+    }
+
+    /// An error with a cause outside the claim's own code (a panic caught by the CLI).
+    pub fn new(cell: impl Into<String>, message: impl fmt::Display) -> Self {
+        ClaimError::at(cell, Cause::Other(message.to_string()))
+    }
+
+    /// Fails with a [`Cause::Residual`] when `value` is above `bound` (or NaN).
+    pub fn check_residual(
+        cell: &str,
+        what: &'static str,
+        value: f64,
+        bound: f64,
+    ) -> Result<(), ClaimError> {
+        if value <= bound {
+            Ok(())
+        } else {
+            Err(ClaimError::at(cell, Cause::Residual { what, value, bound }))
+        }
+    }
+
+    /// Fails with a [`Cause::NotPositive`] when `value` is not above 0 (or NaN).
+    pub fn check_positive(cell: &str, what: &'static str, value: f64) -> Result<(), ClaimError> {
+        if value > 0.0 {
+            Ok(())
+        } else {
+            Err(ClaimError::at(cell, Cause::NotPositive { what, value }))
         }
     }
 }
 
 impl fmt::Display for ClaimError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.cell, self.message)
+        write!(f, "{}: {}", self.cell, self.cause)
     }
 }
 
@@ -414,6 +535,41 @@ mod tests {
         let nan =
             Criterion::interval_within("s", f64::NAN, (f64::NAN, f64::NAN), (-0.8, -0.3), "r");
         assert!(!nan.holds);
+    }
+
+    #[test]
+    fn a_nan_interval_estimate_never_holds_even_inside_the_band() {
+        let c = Criterion::interval_within("s", f64::NAN, (-0.6, -0.4), (-0.8, -0.3), "r");
+        assert!(!c.holds);
+    }
+
+    #[test]
+    fn a_nan_criterion_or_control_makes_the_verdict_error() {
+        let ok = || Criterion::new("a", 0.5, Comparator::AtMost, 1.0, "r");
+        let broken = || Criterion::new("a", 2.0, Comparator::AtMost, 1.0, "r");
+        let nan = || Criterion::new("b", f64::NAN, Comparator::AtMost, 1.0, "r");
+        let control = || Control::new("k", "d", broken());
+        let pass = Outcome::new(vec![ok()], vec![control()], vec![]);
+        assert_eq!(pass.verdict(), Verdict::Pass);
+        let with_nan = Outcome::new(vec![ok(), nan()], vec![control()], vec![]);
+        assert_eq!(with_nan.verdict(), Verdict::Error);
+        let nan_control = Outcome::new(vec![ok()], vec![Control::new("k", "d", nan())], vec![]);
+        assert_eq!(nan_control.verdict(), Verdict::Error);
+        let failing = Outcome::new(vec![broken()], vec![control()], vec![]);
+        assert_eq!(failing.verdict(), Verdict::Fail);
+    }
+
+    #[test]
+    fn residual_check_refuses_nan_and_values_above_the_bound() {
+        assert!(ClaimError::check_residual("c", "svd", 1e-14, 1e-12).is_ok());
+        let e = ClaimError::check_residual("c", "svd", 1e-10, 1e-12).unwrap_err();
+        assert!(matches!(e.cause, Cause::Residual { what: "svd", .. }));
+        assert!(ClaimError::check_residual("c", "svd", f64::NAN, 1e-12).is_err());
+        assert!(ClaimError::check_positive("c", "lambda_min", 1e-3).is_ok());
+        for bad in [0.0, -1.0, f64::NAN] {
+            let e = ClaimError::check_positive("c", "lambda_min", bad).unwrap_err();
+            assert!(matches!(e.cause, Cause::NotPositive { .. }), "{bad}");
+        }
     }
 
     #[test]

@@ -2,11 +2,13 @@
 //! experiments and returns an [`Outcome`]: criteria (measured against a threshold with its
 //! reason), controls (variants that must fail), and evidence tables.
 //!
-//! One file per paper; a new claim is one `impl Claim` plus one line in [`registry`].
+//! One folder per paper (`mod.rs`: what its claims share), one file per claim; the helpers
+//! every claim uses are in [`kit`]. A new claim is one file plus one line in [`registry`].
 //! This crate returns values and tables only: it never touches files or plots.
 
 pub mod claim;
 pub mod evidence;
+pub mod kit;
 pub mod plot;
 pub mod registry;
 pub mod stats;
@@ -18,10 +20,11 @@ pub mod song_et_al;
 pub mod zhou_ge_jin;
 
 pub use claim::{
-    Claim, ClaimError, ClaimInfo, Comparator, Control, Criterion, NoProgress, Outcome, Profile,
-    Progress, RunContext, Verdict,
+    Cause, Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion,
+    CriterionKind, CriterionSpec, NoProgress, Outcome, Profile, Progress, RunContext, Verdict,
 };
 pub use evidence::{Table, Value};
+pub use kit::{InCell, LEVEL, WorstCase, least, sup_abs, worst};
 pub use overparam_kernel::SEED_RULE;
 pub use plot::{PlotSpec, Reference, Scale, Style};
 pub use registry::{all_claims, find_claim};

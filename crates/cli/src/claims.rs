@@ -8,7 +8,8 @@ use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
 use overparam_checks::{
-    Claim, ClaimError, Profile, Progress, RunContext, Verdict, all_claims, find_claim,
+    Claim, ClaimError, CriterionKind, Profile, Progress, RunContext, Verdict, all_claims,
+    find_claim,
 };
 use overparam_report::{
     ClaimRecord, ClaimRun, Manifest, OutputDir, OutputError, OutputKind, peak_memory_mib,
@@ -81,12 +82,16 @@ pub fn show(claim: &dyn Claim) {
         say!("  - {a}");
     }
     say!("\nCriteria (all must hold):");
-    for (name, what) in info.criteria {
-        say!("  - {name}: {what}");
+    for spec in info.criteria {
+        let kind = match spec.kind {
+            CriterionKind::Evidence => "",
+            CriterionKind::Sanity => " [sanity]",
+        };
+        say!("  - {}{kind}: {}", spec.name, spec.doc);
     }
     say!("\nControls (each must fail):");
-    for (name, what) in info.controls {
-        say!("  - {name}: {what}");
+    for spec in info.controls {
+        say!("  - {}: {}", spec.name, spec.doc);
     }
     say!("\nProvenance: {}", info.provenance);
     say!("Running time: {}", info.runtime);

@@ -10,7 +10,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use overparam_checks::{Table, Value};
 use overparam_input::InputReader;
 use overparam_kernel::bounded_loss::{BoundedLoss, Teacher, bounded_loss};
 use overparam_kernel::critical::{
@@ -21,7 +20,7 @@ use overparam_kernel::critical::{
 use overparam_kernel::symmetry::{DETECTION_TOLERANCE, detect_symmetry, is_identity_teacher};
 use overparam_kernel::{PopulationLoss, TwoLayerNet};
 use overparam_linalg::Par;
-use overparam_report::{OutputDir, OutputKind, table_to_csv};
+use overparam_report::{OutputDir, OutputKind, Table, Value, table_to_csv};
 use serde::Serialize;
 
 use crate::input_args::InputArgs;

@@ -8,11 +8,10 @@ use std::path::{Path, PathBuf};
 const DEFAULT_OUT: &str = "reports/teacher-student";
 use std::process::ExitCode;
 
-use overparam_checks::{Table, Value};
 use overparam_kernel::{
     DescentConfig, PopulationLoss, align, cluster_masses, gradient_descent, teacher_masses,
 };
-use overparam_report::{OutputDir, OutputKind, table_to_csv};
+use overparam_report::{OutputDir, OutputKind, Table, Value, table_to_csv};
 
 use overparam_input::InputReader;
 use overparam_input::network::{Named, NetworkFile, check_pair, parse_network};

@@ -33,7 +33,7 @@
 //!   (GELU, tanh), its square loss ||V phi(W X) - Y||_F^2 and both-layer gradients as GEMMs.
 //! * [`feature_kernel`]: the infinite-width feature kernel E[phi(w.x_a) phi(w.x_b)] by
 //!   Gauss–Hermite quadrature (and its Mehler series), independent of sampling.
-//! * [`shallow_descent`]: full-batch gradient descent on both layers with a step size from a local
+//! * [`shallow::descent`]: full-batch gradient descent on both layers with a step size from a local
 //!   smoothness bound and an exact descent-lemma certificate per step.
 //!
 //! This crate knows nothing about claims, verdicts or files.
@@ -53,11 +53,11 @@ pub mod population;
 pub mod random_features;
 pub mod seed;
 pub mod shallow;
-pub mod shallow_descent;
 pub mod spline;
 pub mod symmetric_hessian;
 pub mod symmetry;
 pub mod type_a;
+pub mod type_a_point;
 
 pub use adapted::{AdaptedError, AdaptedSpline};
 pub use adapted_fd::{AdaptedSplineGrid, GridError};
@@ -78,9 +78,5 @@ pub use seed::{SEED_RULE, SeedPath};
 pub use spline::{SmoothingSpline, SplineError, evaluation_bound};
 
 pub use feature_kernel::{feature_kernel_inf, feature_kernel_mehler, hermite_coefficients};
+pub use shallow::descent::{StepRecord, data_spectral_norm, local_smoothness_bound};
 pub use shallow::{Activation, Evaluation, GradientVariant, ShallowData, ShallowError, ShallowNet};
-pub use shallow_descent::{
-    DescentError as ShallowDescentError, DescentSettings as ShallowDescentSettings,
-    DescentSummary as ShallowDescentSummary, StepRecord, data_spectral_norm,
-    gradient_descent as shallow_gradient_descent, local_smoothness_bound,
-};

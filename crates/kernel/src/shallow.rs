@@ -9,6 +9,10 @@
 //!
 //! [`Evaluation`] holds every buffer, so that repeated evaluations allocate nothing.
 
+/// Gradient descent on these networks with a certified local-smoothness step
+/// (`shallow::descent`, not a renamed re-export, so the name says which descent it is).
+pub mod descent;
+
 use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI, PI};
 use std::fmt;
 use std::sync::OnceLock;

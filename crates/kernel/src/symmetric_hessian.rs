@@ -33,7 +33,7 @@ use std::fmt;
 use overparam_linalg::{LinalgError, Mat, Par, sym_eigen};
 
 use crate::arccos::{self, Pair, norm};
-use crate::type_a::TypeA;
+use crate::type_a_point::TypeA;
 
 /// A point with one of the two symmetries, in canonical coordinates.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -12,7 +12,7 @@
 
 use crate::population::TwoLayerNet;
 use crate::symmetric_hessian::{Isotropy, SymmetricPoint};
-use crate::type_a::TypeA;
+use crate::type_a_point::TypeA;
 
 /// Default relative tolerance of [`detect_symmetry`]: a few ulps of the largest weight, far
 /// below any eigenvalue resolution (the spectrum moves by about ||d H / d W|| 1e-12).

@@ -18,53 +18,7 @@ use overparam_linalg::{Mat, solve_dense};
 use crate::population::{LossGradient, PopulationLoss, TwoLayerNet};
 use crate::symmetric_hessian::type_a_reduced_hessian;
 
-/// Parameters (a, b, c, e, f) of the family.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TypeA {
-    pub a: f64,
-    pub b: f64,
-    pub c: f64,
-    pub e: f64,
-    pub f: f64,
-}
-
-impl TypeA {
-    pub fn to_array(self) -> [f64; 5] {
-        [self.a, self.b, self.c, self.e, self.f]
-    }
-
-    pub fn from_array(p: [f64; 5]) -> Self {
-        TypeA {
-            a: p[0],
-            b: p[1],
-            c: p[2],
-            e: p[3],
-            f: p[4],
-        }
-    }
-
-    /// The k = d student with unit output weights.
-    pub fn network(self, d: usize) -> TwoLayerNet {
-        let mut w = vec![0.0; d * d];
-        for i in 0..d {
-            for j in 0..d {
-                w[i * d + j] = self.entry(d, i, j);
-            }
-        }
-        TwoLayerNet::from_flat(d, vec![1.0; d], w).expect("finite parameters give a valid network")
-    }
-
-    fn entry(self, d: usize, i: usize, j: usize) -> f64 {
-        let last = d - 1;
-        match (i == last, j == last) {
-            (false, false) if i == j => self.a,
-            (false, false) => self.b,
-            (false, true) => self.c,
-            (true, false) => self.e,
-            (true, true) => self.f,
-        }
-    }
-}
+pub use crate::type_a_point::TypeA;
 
 /// Which parameter an entry (i, j) of W belongs to: 0..5 for (a, b, c, e, f).
 fn parameter_of(d: usize, i: usize, j: usize) -> usize {

@@ -2,10 +2,10 @@
 //! finite differences, closed forms, an independent series, Monte Carlo, and the step
 //! certificate.
 
+use overparam_kernel::shallow::descent::{DescentSettings, gradient_descent};
 use overparam_kernel::{
-    Activation, Evaluation, GradientVariant, SeedPath, ShallowData, ShallowDescentSettings,
-    ShallowNet, data_spectral_norm, feature_kernel_inf, feature_kernel_mehler,
-    hermite_coefficients, local_smoothness_bound, shallow_gradient_descent,
+    Activation, Evaluation, GradientVariant, SeedPath, ShallowData, ShallowNet, data_spectral_norm,
+    feature_kernel_inf, feature_kernel_mehler, hermite_coefficients, local_smoothness_bound,
 };
 use overparam_linalg::{GramSpectrum, Mat, Par, gauss_hermite, thin_svd};
 use proptest::prelude::*;
@@ -299,7 +299,7 @@ fn gram_spectrum_agrees_with_thin_svd_on_features() {
 fn descent_steps_are_certified_and_converge() {
     let (data, net) = problem(9, 8, 64, 1, 12);
     let mut trained = net.clone();
-    let settings = ShallowDescentSettings {
+    let settings = DescentSettings {
         activation: Activation::Gelu,
         gradient: GradientVariant::Exact,
         max_steps: 20_000,
@@ -308,7 +308,7 @@ fn descent_steps_are_certified_and_converge() {
     };
     let mut last_loss = f64::INFINITY;
     let mut records = 0;
-    let summary = shallow_gradient_descent(&mut trained, &data, &settings, |r| {
+    let summary = gradient_descent(&mut trained, &data, &settings, |r| {
         assert!(r.next_loss <= r.loss - 0.5 * r.eta * r.grad_sq);
         assert!(r.loss <= last_loss);
         assert!(r.eta * r.smoothness <= 1.0 + 1e-15);

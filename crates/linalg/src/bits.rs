@@ -66,7 +66,7 @@ impl BitRows {
     pub fn gram(&self, scale: f64, par: Par) -> Mat<f64> {
         let mut k = Mat::<f64>::zeros(self.rows, self.rows);
         self.lower_gram_into(k.as_mut(), scale, par);
-        crate::gram::mirror_lower(&mut k);
+        crate::triangle::mirror_lower(&mut k);
         k
     }
 

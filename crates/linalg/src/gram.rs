@@ -4,6 +4,7 @@ use faer::linalg::matmul::triangular::{BlockStructure, matmul};
 use faer::{Accum, Mat, MatRef, Par};
 
 use crate::bits::BitRows;
+use crate::triangle::mirror_lower;
 
 /// K = X X^T for the rows of `x`, computing one triangle (as SYRK does) and mirroring it.
 pub fn linear_gram(x: MatRef<'_, f64>, par: Par) -> Mat<f64> {
@@ -124,22 +125,6 @@ pub fn gram_matrix(rows: &[&[f64]], kernel: impl Fn(&[f64], &[f64]) -> f64) -> M
     }
     mirror_lower(&mut k);
     k
-}
-
-/// Copies the strict lower triangle onto the upper one, in square tiles so that both the reads
-/// (down columns) and the transposed writes stay in cache.
-pub(crate) fn mirror_lower(k: &mut Mat<f64>) {
-    const TILE: usize = 64;
-    let n = k.nrows();
-    for jb in (0..n).step_by(TILE) {
-        for ib in (jb..n).step_by(TILE) {
-            for j in jb..(jb + TILE).min(n) {
-                for i in ib.max(j + 1)..(ib + TILE).min(n) {
-                    k[(j, i)] = k[(i, j)];
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod quadrature;
 mod residual;
 mod singular;
 mod spd;
+mod triangle;
 
 pub use banded::{BandedSolution, SymBanded, backward_error, solve_sym_banded};
 pub use bits::BitRows;

@@ -32,6 +32,9 @@ pub use manifest::{
     timestamp_utc,
 };
 pub use marker::{MARKER_FILE, Marker, MarkerError, OutputKind, read_marker};
+/// The evidence table types, re-exported so that tools that write tables take them from the
+/// crate that writes them, not from the claims.
+pub use overparam_checks::{Table, Value};
 pub use plot::render_svg;
 pub use write::{OutputDir, OutputError, check_output_file, remove_live_outputs, table_to_csv};
 

@@ -1,30 +1,11 @@
 //! Song, Ramezani-Kebrya, Pethick, Eftekhari, Cevher: subquadratic over-parameterisation.
 
-use crate::{assert_claim_passes, assert_control_fails, outcome};
+use crate::outcome;
 
 mod subquadratic_width {
     use super::*;
-    const ID: &str = "song2021.subquadratic-width";
-
-    #[test]
-    fn passes() {
-        assert_claim_passes(ID);
-    }
-
-    #[test]
-    fn control_width_below_n_fails() {
-        assert_control_fails(ID, "width-below-n");
-    }
-
-    #[test]
-    fn control_wrong_gradient_fails() {
-        assert_control_fails(ID, "wrong-gradient");
-    }
-
-    #[test]
-    fn control_kernel_unit_variance_fails() {
-        assert_control_fails(ID, "kernel-unit-variance");
-    }
+    const ID: &str = overparam_checks::song_et_al::SUBQUADRATIC_WIDTH_ID;
+    claim_tests!(ID);
 
     /// The evidence has the documented columns, and the numbers in it are the ones the
     /// criteria were computed from.

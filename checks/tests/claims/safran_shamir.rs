@@ -1,15 +1,11 @@
 //! Safran & Shamir: spurious minima from random initialisation.
 
-use crate::{assert_claim_passes, assert_control_fails, outcome};
+use crate::{assert_control_fails, outcome};
 
 mod spurious_frequency {
     use super::*;
-    const ID: &str = "safran2018.spurious-frequency";
-
-    #[test]
-    fn passes() {
-        assert_claim_passes(ID);
-    }
+    const ID: &str = overparam_checks::safran_shamir::SPURIOUS_FREQUENCY_ID;
+    claim_tests!(ID);
 
     #[test]
     fn control_step_budget_fails_and_counts_no_minimum() {
@@ -22,11 +18,6 @@ mod spurious_frequency {
                 .iter()
                 .all(|r| r[end] == overparam_checks::Value::Text("not-converged".into()))
         );
-    }
-
-    #[test]
-    fn control_overparameterised_common_fails() {
-        assert_control_fails(ID, "overparameterised-common");
     }
 
     #[test]

@@ -1,30 +1,11 @@
 //! Arjevani & Field: the global-minimum Hessian spectrum.
 
-use crate::{assert_claim_passes, assert_control_fails, outcome};
+use crate::outcome;
 
 mod global_min_spectrum {
     use super::*;
-    const ID: &str = "arjevani2021.global-min-spectrum";
-
-    #[test]
-    fn passes() {
-        assert_claim_passes(ID);
-    }
-
-    #[test]
-    fn control_perturbed_point_fails() {
-        assert_control_fails(ID, "perturbed-point");
-    }
-
-    #[test]
-    fn control_self_term_dropped_fails() {
-        assert_control_fails(ID, "self-term-dropped");
-    }
-
-    #[test]
-    fn control_loss_without_half_fails() {
-        assert_control_fails(ID, "loss-without-half");
-    }
+    const ID: &str = overparam_checks::arjevani_field::GLOBAL_MIN_SPECTRUM_ID;
+    claim_tests!(ID);
 
     /// The evidence has the documented shape: every eigenvalue of every tested d, ranked.
     #[test]
@@ -50,22 +31,8 @@ mod global_min_spectrum {
 
 mod type_a_minima {
     use super::*;
-    const ID: &str = "arjevani2021.type-a-minima";
-
-    #[test]
-    fn passes() {
-        assert_claim_passes(ID);
-    }
-
-    #[test]
-    fn control_saddle_at_d5_fails() {
-        assert_control_fails(ID, "saddle-at-d5");
-    }
-
-    #[test]
-    fn control_off_family_point_fails() {
-        assert_control_fails(ID, "off-family-point");
-    }
+    const ID: &str = overparam_checks::arjevani_field::TYPE_A_MINIMA_ID;
+    claim_tests!(ID);
 
     #[test]
     fn type_a_table_classifies_d5_as_saddle_and_the_rest_as_minima() {
@@ -89,21 +56,6 @@ mod type_a_minima {
 }
 
 mod hessian_concentration {
-    use super::*;
-    const ID: &str = "arjevani2021.hessian-concentration";
-
-    #[test]
-    fn passes() {
-        assert_claim_passes(ID);
-    }
-
-    #[test]
-    fn control_unnormalised_global_fails() {
-        assert_control_fails(ID, "unnormalised-global");
-    }
-
-    #[test]
-    fn control_random_point_fails() {
-        assert_control_fails(ID, "random-point");
-    }
+    const ID: &str = overparam_checks::arjevani_field::HESSIAN_CONCENTRATION_ID;
+    claim_tests!(ID);
 }

@@ -1,50 +1,11 @@
 //! Zhou, Ge & Jin: local convergence of mildly over-parameterised two-layer networks.
 
-use crate::{assert_claim_passes, assert_control_fails, outcome};
+use crate::outcome;
 
 mod local_convergence {
     use super::*;
-    const ID: &str = "zhou2021.local-convergence";
-
-    #[test]
-    fn passes() {
-        assert_claim_passes(ID);
-    }
-
-    #[test]
-    fn control_under_parameterised_rate_fails() {
-        assert_control_fails(ID, "under-parameterised-rate");
-    }
-
-    #[test]
-    fn control_under_parameterised_masses_fails() {
-        assert_control_fails(ID, "under-parameterised-masses");
-    }
-
-    #[test]
-    fn control_self_term_dropped_fails() {
-        assert_control_fails(ID, "self-term-dropped");
-    }
-
-    #[test]
-    fn control_exact_is_not_cubic_fails() {
-        assert_control_fails(ID, "exact-is-not-cubic");
-    }
-
-    #[test]
-    fn control_exact_exponent_is_pl_fails() {
-        assert_control_fails(ID, "exact-exponent-is-pl");
-    }
-
-    #[test]
-    fn control_overparam_is_not_linear_fails() {
-        assert_control_fails(ID, "overparam-is-not-linear");
-    }
-
-    #[test]
-    fn control_width_dependent_step_fails() {
-        assert_control_fails(ID, "width-dependent-step");
-    }
+    const ID: &str = overparam_checks::zhou_ge_jin::LOCAL_CONVERGENCE_ID;
+    claim_tests!(ID);
 
     /// The evidence has the documented columns, a logarithmic grid ending at T = 2e5 for every
     /// base run, and one neurons row per student neuron.

@@ -7,7 +7,7 @@
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{ComputeEigenvectors, evd_real, evd_scratch};
-use faer::{Mat, MatRef, Par};
+use faer::{MatRef, Par};
 
 use crate::LinalgError;
 
@@ -53,7 +53,10 @@ impl GeneralEigenvalues {
 /// All eigenvalues of the square real matrix `a` (faer `evd_real`, no eigenvectors). Refuses
 /// non-square and non-finite input; a solver failure or a non-finite eigenvalue is
 /// `NoConvergence`.
-pub fn general_eigenvalues(a: MatRef<'_, f64>, par: Par) -> Result<GeneralEigenvalues, LinalgError> {
+pub fn general_eigenvalues(
+    a: MatRef<'_, f64>,
+    par: Par,
+) -> Result<GeneralEigenvalues, LinalgError> {
     let (rows, cols) = (a.nrows(), a.ncols());
     if rows != cols {
         return Err(LinalgError::NotSquare { rows, cols });
@@ -105,10 +108,10 @@ pub fn general_eigenvalues(a: MatRef<'_, f64>, par: Par) -> Result<GeneralEigenv
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use faer::Mat;
 
     #[test]
     fn rotation_has_complex_pair_of_unit_modulus() {

@@ -19,6 +19,7 @@ macro_rules! say {
 mod claims;
 mod hessian;
 mod input_args;
+mod momentum_rate;
 mod spline;
 mod teacher_student;
 
@@ -79,13 +80,21 @@ enum Command {
     /// population loss; write the trajectory and the final neurons (CSV).
     #[command(long_about = teacher_student::LONG_ABOUT)]
     TeacherStudent(teacher_student::TeacherStudentArgs),
+    /// Exact rate of E||e_t||^2 for SGD, Nesterov-SGD or MaSS on the linear interpolation model
+    /// with Gaussian data of a given spectrum (Liu & Belkin 2020): rho, convergence, constants,
+    /// critical batch sizes, the hyper-parameters used.
+    #[command(long_about = momentum_rate::LONG_ABOUT)]
+    MomentumRate(momentum_rate::MomentumRateArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(
         cli.command,
-        Command::Run(_) | Command::Hessian(_) | Command::TeacherStudent(_)
+        Command::Run(_)
+            | Command::Hessian(_)
+            | Command::TeacherStudent(_)
+            | Command::MomentumRate(_)
     ) {
         remove_outputs_on_signal();
     }
@@ -116,6 +125,7 @@ fn main() -> ExitCode {
         },
         Command::Spline(args) => spline::run(args),
         Command::TeacherStudent(args) => teacher_student::run(args),
+        Command::MomentumRate(args) => momentum_rate::run(args),
     }
 }
 

@@ -36,6 +36,9 @@ fn reproduces_the_two_dimensional_reference_table() {
         let c = Constants::of(&law).unwrap();
         assert!((c.l1 - (3.0 + 1.0 / kappa)).abs() < 1e-12, "L1 = tr H + 2L");
         assert!((c.kappa_tilde - 4.0).abs() < 1e-12, "kappa-tilde = d + 2");
+        let closed = Constants::gaussian_diagonal(&[1.0, 1.0 / kappa]);
+        assert!((closed.l1 - c.l1).abs() < 1e-12 && (closed.mu - c.mu).abs() < 1e-15);
+        assert!((closed.kappa_tilde - c.kappa_tilde).abs() < 1e-12);
         let half_unit = 5e-7;
         assert!((default_rho(&law, Method::Sgd, b1) - sgd).abs() < half_unit);
         assert!((default_rho(&law, Method::Nesterov, b1) - nesterov).abs() < half_unit);

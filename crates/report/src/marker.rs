@@ -31,6 +31,8 @@ pub enum OutputKind {
     Hessian,
     /// `overparam teacher-student --out`.
     TeacherStudent,
+    /// `overparam momentum-rate --out`.
+    MomentumRate,
 }
 
 impl OutputKind {
@@ -39,6 +41,7 @@ impl OutputKind {
             OutputKind::Run => "run",
             OutputKind::Hessian => "hessian",
             OutputKind::TeacherStudent => "teacher-student",
+            OutputKind::MomentumRate => "momentum-rate",
         }
     }
 
@@ -47,6 +50,7 @@ impl OutputKind {
             OutputKind::Run,
             OutputKind::Hessian,
             OutputKind::TeacherStudent,
+            OutputKind::MomentumRate,
         ]
         .into_iter()
         .find(|k| k.name() == name)

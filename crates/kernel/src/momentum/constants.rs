@@ -71,6 +71,22 @@ impl Constants {
         })
     }
 
+    /// The closed forms for x ~ N(0, diag(spectrum)) (Isserlis): L1 = tr H + 2 lambda_max,
+    /// kappa-tilde = d + 2; exact to rounding, where [`Constants::of`] goes through
+    /// eigendecompositions. The spectrum must be validated (positive, finite, non-empty).
+    pub fn gaussian_diagonal(spectrum: &[f64]) -> Constants {
+        let l = spectrum.iter().copied().fold(f64::MIN, f64::max);
+        let mu = spectrum.iter().copied().fold(f64::MAX, f64::min);
+        let trace: f64 = spectrum.iter().sum();
+        Constants {
+            dim: spectrum.len(),
+            l,
+            mu,
+            l1: trace + 2.0 * l,
+            kappa_tilde: spectrum.len() as f64 + 2.0,
+        }
+    }
+
     /// kappa = L1 / mu.
     pub fn kappa(&self) -> f64 {
         self.l1 / self.mu

@@ -19,6 +19,7 @@ macro_rules! say {
 mod claims;
 mod hessian;
 mod input_args;
+mod momentum_rate;
 mod spline;
 mod sweep;
 mod teacher_student;
@@ -99,13 +100,21 @@ enum Command {
     /// with Wilson intervals and distributions of every criterion (DIR/report/).
     #[command(long_about = sweep::LONG_ABOUT)]
     Sweep(sweep::SweepArgs),
+    /// Exact rate of E||e_t||^2 for SGD, Nesterov-SGD or MaSS on the linear interpolation model
+    /// with Gaussian data of a given spectrum (Liu & Belkin 2020): rho, convergence, constants,
+    /// critical batch sizes, the hyper-parameters used.
+    #[command(long_about = momentum_rate::LONG_ABOUT)]
+    MomentumRate(momentum_rate::MomentumRateArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(
         cli.command,
-        Command::Run(_) | Command::Hessian(_) | Command::TeacherStudent(_)
+        Command::Run(_)
+            | Command::Hessian(_)
+            | Command::TeacherStudent(_)
+            | Command::MomentumRate(_)
     ) {
         remove_outputs_on_signal();
     }
@@ -137,6 +146,7 @@ fn main() -> ExitCode {
         Command::Spline(args) => spline::run(args),
         Command::TeacherStudent(args) => teacher_student::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::MomentumRate(args) => momentum_rate::run(args),
     }
 }
 

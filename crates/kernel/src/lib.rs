@@ -36,6 +36,10 @@
 //! * [`shallow::descent`]: full-batch gradient descent on both layers with a step size from a local
 //!   smoothness bound and an exact descent-lemma certificate per step.
 //!
+//! * [`momentum`]: the exact second-moment operators of SGD, Nesterov-SGD and MaSS on the linear
+//!   interpolation model (Liu & Belkin 2020), their spectral radii, constants and the paper's
+//!   hyper-parameters, with a Monte Carlo of the iteration for cross-checks.
+//!
 //! This crate knows nothing about claims, verdicts or files.
 
 pub mod adapted;
@@ -48,6 +52,7 @@ pub mod descent;
 pub mod early_stopping;
 pub mod feature_kernel;
 pub mod kink_weight;
+pub mod momentum;
 pub mod ntk;
 pub mod population;
 pub mod random_features;

@@ -35,6 +35,8 @@ pub enum OutputKind {
     Sweep,
     /// `DIR/report/` of a sweep: the merged summary, replaced by every merge.
     SweepReport,
+    /// `overparam momentum-rate --out`.
+    MomentumRate,
 }
 
 impl OutputKind {
@@ -45,6 +47,7 @@ impl OutputKind {
             OutputKind::TeacherStudent => "teacher-student",
             OutputKind::Sweep => "sweep",
             OutputKind::SweepReport => "sweep-report",
+            OutputKind::MomentumRate => "momentum-rate",
         }
     }
 
@@ -55,6 +58,7 @@ impl OutputKind {
             OutputKind::TeacherStudent,
             OutputKind::Sweep,
             OutputKind::SweepReport,
+            OutputKind::MomentumRate,
         ]
         .into_iter()
         .find(|k| k.name() == name)

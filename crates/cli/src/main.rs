@@ -19,6 +19,7 @@ macro_rules! say {
 mod claims;
 mod hessian;
 mod input_args;
+mod ntk;
 mod spline;
 mod teacher_student;
 
@@ -79,13 +80,17 @@ enum Command {
     /// population loss; write the trajectory and the final neurons (CSV).
     #[command(long_about = teacher_student::LONG_ABOUT)]
     TeacherStudent(teacher_student::TeacherStudentArgs),
+    /// The NTK Gram matrix and spectrum of a fully connected ReLU network on your data (CSV,
+    /// n rows of d numbers): one random network of --width M, or the --infinite width limit.
+    #[command(long_about = ntk::LONG_ABOUT)]
+    Ntk(ntk::NtkArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(
         cli.command,
-        Command::Run(_) | Command::Hessian(_) | Command::TeacherStudent(_)
+        Command::Run(_) | Command::Hessian(_) | Command::TeacherStudent(_) | Command::Ntk(_)
     ) {
         remove_outputs_on_signal();
     }
@@ -116,6 +121,7 @@ fn main() -> ExitCode {
         },
         Command::Spline(args) => spline::run(args),
         Command::TeacherStudent(args) => teacher_student::run(args),
+        Command::Ntk(args) => ntk::run(args),
     }
 }
 

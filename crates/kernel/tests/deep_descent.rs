@@ -70,8 +70,14 @@ fn linearised_residual_is_the_kernel_prediction() {
     let k0 = empirical_ntk(&net, x.as_ref(), Trained::All, Par::Seq).unwrap();
     let eigen = gram_spectrum(k0.as_ref(), Par::Seq).unwrap();
     let lr = 1.0 / eigen.values.last().unwrap();
-    let run = deep_gradient_descent(&net, x.as_ref(), &y, &config(lr, 200, Trained::All), Par::Seq)
-        .unwrap();
+    let run = deep_gradient_descent(
+        &net,
+        x.as_ref(),
+        &y,
+        &config(lr, 200, Trained::All),
+        Par::Seq,
+    )
+    .unwrap();
     let f0 = net.forward(x.as_ref(), Par::Seq).unwrap().outputs;
     let r0: Vec<f64> = f0.iter().zip(&y).map(|(f, t)| f - t).collect();
     for rec in &run.records {
@@ -93,9 +99,15 @@ fn network_and_linear_model_differ_at_second_order() {
     let (x, y) = data(5, 3, 3);
     let net = network(Parametrisation::Ntk, 3, 32, 2);
     let gap = |eta: f64| {
-        deep_gradient_descent(&net, x.as_ref(), &y, &config(eta, 1, Trained::All), Par::Seq)
-            .unwrap()
-            .records[1]
+        deep_gradient_descent(
+            &net,
+            x.as_ref(),
+            &y,
+            &config(eta, 1, Trained::All),
+            Par::Seq,
+        )
+        .unwrap()
+        .records[1]
             .linear_gap
     };
     let (a, b) = (gap(1e-4), gap(5e-5));
@@ -109,8 +121,14 @@ fn network_and_linear_model_differ_at_second_order() {
 fn fixed_layers_stay_fixed() {
     let (x, y) = data(6, 4, 4);
     let net = network(Parametrisation::Standard, 4, 32, 3);
-    let run = deep_gradient_descent(&net, x.as_ref(), &y, &config(0.01, 20, Trained::Hidden), Par::Seq)
-        .unwrap();
+    let run = deep_gradient_descent(
+        &net,
+        x.as_ref(),
+        &y,
+        &config(0.01, 20, Trained::Hidden),
+        Par::Seq,
+    )
+    .unwrap();
     assert_eq!(run.network.layers()[0], net.layers()[0]);
     assert_eq!(run.network.output(), net.output());
     let last = run.records.last().unwrap();
@@ -126,13 +144,21 @@ fn wide_network_converges_monotonically() {
     let (x, y) = data(6, 5, 5);
     let net = network(Parametrisation::Ntk, 5, 512, 2);
     let k0 = empirical_ntk(&net, x.as_ref(), Trained::All, Par::Seq).unwrap();
-    let lambda_max = *gram_spectrum(k0.as_ref(), Par::Seq).unwrap().values.last().unwrap();
+    let lambda_max = *gram_spectrum(k0.as_ref(), Par::Seq)
+        .unwrap()
+        .values
+        .last()
+        .unwrap();
     let mut cfg = config(1.0 / lambda_max, 5000, Trained::All);
     cfg.stop_below = 1e-10;
     let run = deep_gradient_descent(&net, x.as_ref(), &y, &cfg, Par::Seq).unwrap();
     let losses: Vec<f64> = run.records.iter().map(|r| r.loss).collect();
     assert!(losses.windows(2).all(|w| w[1] < w[0]), "loss not monotone");
-    assert!(*losses.last().unwrap() < 1e-10, "final loss {}", losses.last().unwrap());
+    assert!(
+        *losses.last().unwrap() < 1e-10,
+        "final loss {}",
+        losses.last().unwrap()
+    );
     assert!(run.records.len() < 5001, "did not stop early");
 }
 
@@ -140,12 +166,27 @@ fn wide_network_converges_monotonically() {
 fn a_step_that_is_far_too_large_is_a_divergence_error() {
     let (x, y) = data(5, 3, 6);
     let net = network(Parametrisation::Ntk, 3, 16, 2);
-    let err = deep_gradient_descent(&net, x.as_ref(), &y, &config(1e6, 2000, Trained::All), Par::Seq)
-        .unwrap_err();
+    let err = deep_gradient_descent(
+        &net,
+        x.as_ref(),
+        &y,
+        &config(1e6, 2000, Trained::All),
+        Par::Seq,
+    )
+    .unwrap_err();
     assert!(matches!(err, DeepError::Diverged { .. }), "{err:?}");
     let bad_targets = vec![0.0; 4];
     assert!(matches!(
-        deep_gradient_descent(&net, x.as_ref(), &bad_targets, &config(0.1, 1, Trained::All), Par::Seq),
-        Err(DeepError::Targets { rows: 5, targets: 4 })
+        deep_gradient_descent(
+            &net,
+            x.as_ref(),
+            &bad_targets,
+            &config(0.1, 1, Trained::All),
+            Par::Seq
+        ),
+        Err(DeepError::Targets {
+            rows: 5,
+            targets: 4
+        })
     ));
 }

@@ -6,8 +6,8 @@
 use overparam_kernel::SeedPath;
 use overparam_kernel::TwoLayerNet;
 use overparam_kernel::deep::{
-    DeepError, DeepReluNet, Parametrisation, Trained, empirical_ntk, gram_spectrum,
-    infinite_ntk, loss_and_gradient,
+    DeepError, DeepReluNet, Parametrisation, Trained, empirical_ntk, gram_spectrum, infinite_ntk,
+    loss_and_gradient,
 };
 use overparam_kernel::ntk_gram;
 use overparam_linalg::{Mat, Par};
@@ -41,7 +41,11 @@ fn naive_jacobian(net: &DeepReluNet, x: &[f64], trained: Trained) -> Vec<f64> {
         let z: Vec<f64> = (0..w.nrows())
             .map(|i| (0..w.ncols()).map(|j| w[(i, j)] * h[j]).sum())
             .collect();
-        hs.push(z.iter().map(|&v| if v > 0.0 { c * v } else { 0.0 }).collect());
+        hs.push(
+            z.iter()
+                .map(|&v| if v > 0.0 { c * v } else { 0.0 })
+                .collect(),
+        );
         zs.push(z);
     }
     let mut blocks = vec![Vec::new(); net.depth()];
@@ -250,7 +254,9 @@ fn depth_one_is_twice_the_two_layer_ntk() {
     let (n, d, m) = (9, 4, 37);
     let deep = net(Parametrisation::Ntk, d, m, 1, 5);
     let w = &deep.layers()[0];
-    let flat: Vec<f64> = (0..m).flat_map(|i| (0..d).map(move |j| w[(i, j)])).collect();
+    let flat: Vec<f64> = (0..m)
+        .flat_map(|i| (0..d).map(move |j| w[(i, j)]))
+        .collect();
     let two_layer = TwoLayerNet::from_flat(d, deep.output().to_vec(), flat).unwrap();
     let x = gaussian_matrix(n, d, &SeedPath::new(5, "test", "x", 0));
     let k = empirical_ntk(&deep, x.as_ref(), Trained::All, Par::Seq).unwrap();
@@ -315,7 +321,11 @@ fn nearly_parallel_points_keep_their_angle() {
     });
     let k = infinite_ntk(x.as_ref(), 1).unwrap();
     let expected = t.cos() * (PI - t) / PI + (t.sin() + (PI - t) * t.cos()) / PI;
-    assert!((k[(0, 1)] - expected).abs() <= 4.0 * f64::EPSILON, "{} vs {expected}", k[(0, 1)]);
+    assert!(
+        (k[(0, 1)] - expected).abs() <= 4.0 * f64::EPSILON,
+        "{} vs {expected}",
+        k[(0, 1)]
+    );
     assert!((2.0 - k[(0, 1)]) > 1e-10, "the angle was lost");
 }
 
@@ -324,9 +334,15 @@ fn zero_rows_and_bad_data_are_errors() {
     let mut x = Mat::<f64>::zeros(3, 2);
     x[(0, 0)] = 1.0;
     x[(2, 1)] = 1.0;
-    assert_eq!(infinite_ntk(x.as_ref(), 2).unwrap_err(), DeepError::ZeroRow { row: 1 });
+    assert_eq!(
+        infinite_ntk(x.as_ref(), 2).unwrap_err(),
+        DeepError::ZeroRow { row: 1 }
+    );
     x[(1, 0)] = f64::NAN;
-    assert!(matches!(infinite_ntk(x.as_ref(), 2), Err(DeepError::Data(_))));
+    assert!(matches!(
+        infinite_ntk(x.as_ref(), 2),
+        Err(DeepError::Data(_))
+    ));
     let deep = net(Parametrisation::Ntk, 3, 4, 2, 0);
     assert!(matches!(
         empirical_ntk(&deep, x.as_ref(), Trained::All, Par::Seq),

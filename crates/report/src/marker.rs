@@ -31,6 +31,8 @@ pub enum OutputKind {
     Hessian,
     /// `overparam teacher-student --out`.
     TeacherStudent,
+    /// `overparam ntk --out`.
+    Ntk,
 }
 
 impl OutputKind {
@@ -39,6 +41,7 @@ impl OutputKind {
             OutputKind::Run => "run",
             OutputKind::Hessian => "hessian",
             OutputKind::TeacherStudent => "teacher-student",
+            OutputKind::Ntk => "ntk",
         }
     }
 
@@ -47,6 +50,7 @@ impl OutputKind {
             OutputKind::Run,
             OutputKind::Hessian,
             OutputKind::TeacherStudent,
+            OutputKind::Ntk,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -154,6 +158,7 @@ mod tests {
             OutputKind::Run,
             OutputKind::Hessian,
             OutputKind::TeacherStudent,
+            OutputKind::Ntk,
         ] {
             let m = Marker::new(kind);
             let parsed = parse_marker(&m.to_text()).unwrap();

@@ -9,8 +9,8 @@
 
 use overparam_linalg::{Accum, Mat, MatRef, Par, matmul};
 
-use super::network::{DeepReluNet, Forward, Trained};
 use super::DeepError;
+use super::network::{DeepReluNet, Forward, Trained};
 
 /// F and its gradient at one point of parameter space.
 #[derive(Debug, Clone)]
@@ -75,7 +75,14 @@ pub(crate) fn visit_deltas(
         if l > lowest {
             let w = &net.layers()[l];
             let mut below = Mat::<f64>::zeros(n, w.ncols());
-            matmul(below.as_mut(), Accum::Replace, g.as_ref(), w.as_ref(), 1.0, par);
+            matmul(
+                below.as_mut(),
+                Accum::Replace,
+                g.as_ref(),
+                w.as_ref(),
+                1.0,
+                par,
+            );
             g = below;
         }
     }

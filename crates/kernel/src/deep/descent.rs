@@ -69,7 +69,9 @@ pub fn deep_gradient_descent(
 ) -> Result<DeepDescentRun, DeepError> {
     check_targets(x.nrows(), y)?;
     if !(config.lr.is_finite() && config.lr > 0.0) {
-        return Err(DeepError::Shape("the step size must be positive and finite"));
+        return Err(DeepError::Shape(
+            "the step size must be positive and finite",
+        ));
     }
     if config.record_every == 0 {
         return Err(DeepError::Shape("record_every must be at least 1"));
@@ -88,7 +90,16 @@ pub fn deep_gradient_descent(
         }
         let done = step == config.steps || gradient.loss < config.stop_below;
         if done || step % config.record_every == 0 {
-            records.push(record(step, net, &current, &gradient, trained, &forward.outputs, &linear, y));
+            records.push(record(
+                step,
+                net,
+                &current,
+                &gradient,
+                trained,
+                &forward.outputs,
+                &linear,
+                y,
+            ));
         }
         if done {
             break;
@@ -158,7 +169,11 @@ fn record(
 }
 
 fn distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum::<f64>().sqrt()
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| (p - q) * (p - q))
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// sqrt(sum_i (1 - eta lambda_i)^(2t) (v_i . r_0)^2) = ||(I - eta K)^t r_0||: the residual norm

@@ -39,9 +39,13 @@ pub fn infinite_ntk(x: MatRef<'_, f64>, depth: usize) -> Result<Mat<f64>, DeepEr
     check_data(x, x.ncols())?;
     let (n, d) = (x.nrows(), x.ncols());
     if depth == 0 {
-        return Err(DeepError::Shape("the network needs at least one hidden layer"));
+        return Err(DeepError::Shape(
+            "the network needs at least one hidden layer",
+        ));
     }
-    let rows: Vec<Vec<f64>> = (0..n).map(|i| (0..d).map(|j| x[(i, j)]).collect()).collect();
+    let rows: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..d).map(|j| x[(i, j)]).collect())
+        .collect();
     let norms: Vec<f64> = rows.iter().map(|r| crate::arccos::norm(r)).collect();
     if let Some(row) = norms.iter().position(|&v| v == 0.0) {
         return Err(DeepError::ZeroRow { row });
@@ -114,7 +118,10 @@ mod tests {
         // sin(t) / (t^3 / 3) ~ 12 to cancellation there.
         for &t in &[0.3, 0.4, 0.49] {
             let direct = t.sin() - t * t.cos();
-            assert!((direct - sin_minus_t_cos(t)).abs() <= 1e-14 * direct, "t = {t}");
+            assert!(
+                (direct - sin_minus_t_cos(t)).abs() <= 1e-14 * direct,
+                "t = {t}"
+            );
         }
         // Small angles: sin t - t cos t = t^3/3 - t^5/30 + O(t^7).
         let t = 1e-4;

@@ -112,10 +112,14 @@ impl DeepReluNet {
         let (m, d) = layers.first().map_or((0, 0), |w| (w.nrows(), w.ncols()));
         check_shape(d, m, depth)?;
         if layers[1..].iter().any(|w| w.nrows() != m || w.ncols() != m) {
-            return Err(DeepError::Shape("hidden layers after the first must be m x m"));
+            return Err(DeepError::Shape(
+                "hidden layers after the first must be m x m",
+            ));
         }
         if output.len() != m {
-            return Err(DeepError::Shape("the output weights need one entry per unit"));
+            return Err(DeepError::Shape(
+                "the output weights need one entry per unit",
+            ));
         }
         if !(layer_scale.is_finite() && layer_scale > 0.0 && output_scale.is_finite()) {
             return Err(DeepError::Shape(
@@ -192,7 +196,11 @@ impl DeepReluNet {
         let mut hidden = Vec::with_capacity(self.depth() + 1);
         hidden.push(x.to_owned());
         for w in &self.layers {
-            let mut h = product_transposed(hidden.last().expect("H_0 is there").as_ref(), w.as_ref(), par);
+            let mut h = product_transposed(
+                hidden.last().expect("H_0 is there").as_ref(),
+                w.as_ref(),
+                par,
+            );
             for j in 0..h.ncols() {
                 for z in h.col_as_slice_mut(j) {
                     *z = if *z > 0.0 { self.layer_scale * *z } else { 0.0 };
@@ -214,10 +222,14 @@ impl DeepReluNet {
 
 fn check_shape(d: usize, m: usize, depth: usize) -> Result<(), DeepError> {
     if depth == 0 {
-        return Err(DeepError::Shape("the network needs at least one hidden layer"));
+        return Err(DeepError::Shape(
+            "the network needs at least one hidden layer",
+        ));
     }
     if m == 0 || d == 0 {
-        return Err(DeepError::Shape("the width and the input dimension must be positive"));
+        return Err(DeepError::Shape(
+            "the width and the input dimension must be positive",
+        ));
     }
     Ok(())
 }

@@ -144,15 +144,14 @@ pub fn run(args: NtkArgs) -> ExitCode {
             Err(_) => return usage_error(&format!("--width {w} does not fit in memory")),
         },
     };
-    if let Mode::Infinite = mode {
-        if let Some(row) = table.rows.iter().position(|r| r.iter().all(|&v| v == 0.0)) {
-            return usage_error(&format!(
-                "{}: line {}: {}; drop it or use --width",
-                args.data.display(),
-                table.lines[row],
-                DeepError::ZeroRow { row }
-            ));
-        }
+    let zero_row = table.rows.iter().position(|r| r.iter().all(|&v| v == 0.0));
+    if let (Mode::Infinite, Some(row)) = (mode, zero_row) {
+        return usage_error(&format!(
+            "{}: line {}: {}; drop it or use --width",
+            args.data.display(),
+            table.lines[row],
+            DeepError::ZeroRow { row }
+        ));
     }
     let limit = match memory_limit(args.max_memory_gib) {
         Ok(l) => l,

@@ -89,7 +89,7 @@ pub fn deep_gradient_descent(
             return Err(DeepError::Diverged { step });
         }
         let done = step == config.steps || gradient.loss < config.stop_below;
-        if done || step % config.record_every == 0 {
+        if done || step.is_multiple_of(config.record_every) {
             records.push(record(
                 step,
                 net,

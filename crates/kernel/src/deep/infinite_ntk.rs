@@ -116,7 +116,7 @@ mod tests {
     fn series_and_direct_forms_agree_where_both_are_accurate() {
         // Just below the switch the series is used; the direct form has lost at most a factor
         // sin(t) / (t^3 / 3) ~ 12 to cancellation there.
-        for &t in &[0.3, 0.4, 0.49] {
+        for &t in &[0.3f64, 0.4, 0.49] {
             let direct = t.sin() - t * t.cos();
             assert!(
                 (direct - sin_minus_t_cos(t)).abs() <= 1e-14 * direct,
@@ -124,7 +124,7 @@ mod tests {
             );
         }
         // Small angles: sin t - t cos t = t^3/3 - t^5/30 + O(t^7).
-        let t = 1e-4;
+        let t: f64 = 1e-4;
         let expected = t * t * t / 3.0 - t.powi(5) / 30.0;
         assert!((sin_minus_t_cos(t) - expected).abs() <= 1e-15 * expected);
     }

@@ -20,6 +20,7 @@ mod claims;
 mod hessian;
 mod input_args;
 mod momentum_rate;
+mod ntk;
 mod spline;
 mod sweep;
 mod teacher_student;
@@ -105,6 +106,10 @@ enum Command {
     /// critical batch sizes, the hyper-parameters used.
     #[command(long_about = momentum_rate::LONG_ABOUT)]
     MomentumRate(momentum_rate::MomentumRateArgs),
+    /// The NTK Gram matrix and spectrum of a fully connected ReLU network on your data (CSV,
+    /// n rows of d numbers): one random network of --width M, or the --infinite width limit.
+    #[command(long_about = ntk::LONG_ABOUT)]
+    Ntk(ntk::NtkArgs),
 }
 
 fn main() -> ExitCode {
@@ -115,6 +120,7 @@ fn main() -> ExitCode {
             | Command::Hessian(_)
             | Command::TeacherStudent(_)
             | Command::MomentumRate(_)
+            | Command::Ntk(_)
     ) {
         remove_outputs_on_signal();
     }
@@ -147,6 +153,7 @@ fn main() -> ExitCode {
         Command::TeacherStudent(args) => teacher_student::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::MomentumRate(args) => momentum_rate::run(args),
+        Command::Ntk(args) => ntk::run(args),
     }
 }
 

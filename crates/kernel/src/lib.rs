@@ -11,6 +11,9 @@
 //!   exactly, compensated summation, a rounding bound, and the teacher I_d never built densely.
 //! * [`descent`]: plain gradient descent on that loss (both layers or the first layer only),
 //!   with stopping rules and the trajectory on a logarithmic step grid.
+//! * [`deep`]: deep fully connected ReLU networks (L hidden layers): forward and backward as
+//!   GEMMs, gradient descent with the linearised model, the empirical NTK from the backward pass
+//!   and its infinite-width limit by the arc-cosine recursion.
 //! * [`ntk`]: the empirical NTK Gram matrix of a two-layer ReLU network, from three symmetric
 //!   products (one triangle each), never per-sample Jacobians.
 //! * [`alignment`]: nearest teacher direction, angle and mass of each student neuron.
@@ -48,6 +51,7 @@ pub mod alignment;
 pub mod arccos;
 pub mod bounded_loss;
 pub mod critical;
+pub mod deep;
 pub mod descent;
 pub mod early_stopping;
 pub mod feature_kernel;

@@ -45,6 +45,25 @@ impl fmt::Display for NtkError {
 
 impl std::error::Error for NtkError {}
 
+/// Refuses data whose rows do not have `dim` coordinates or that hold NaN or an infinity: the
+/// check every NTK of this crate (two-layer and [`crate::deep`]) makes before touching the data.
+pub(crate) fn check_data(x: MatRef<'_, f64>, dim: usize) -> Result<(), NtkError> {
+    if x.ncols() != dim {
+        return Err(NtkError::Dimension {
+            data: x.ncols(),
+            network: dim,
+        });
+    }
+    for j in 0..dim {
+        for i in 0..x.nrows() {
+            if !x[(i, j)].is_finite() {
+                return Err(NtkError::NonFinite { row: i, col: j });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Floating-point operations of the structured formula for n points, width m, input dimension d:
 /// the pre-activation GEMM (2 n m d) and three lower-triangle products (n (n + 1) p each, p the
 /// inner dimension), as numpy with SYRK performs them. Used to report achieved GFLOP/s; on the
@@ -60,19 +79,7 @@ pub fn ntk_gram_flops(n: usize, m: usize, d: usize) -> f64 {
 /// products; the result is exactly symmetric.
 pub fn ntk_gram(net: &TwoLayerNet, x: MatRef<'_, f64>, par: Par) -> Result<Mat<f64>, NtkError> {
     let (n, d, m) = (x.nrows(), net.dim(), net.width());
-    if x.ncols() != d {
-        return Err(NtkError::Dimension {
-            data: x.ncols(),
-            network: d,
-        });
-    }
-    for j in 0..d {
-        for i in 0..n {
-            if !x[(i, j)].is_finite() {
-                return Err(NtkError::NonFinite { row: i, col: j });
-            }
-        }
-    }
+    check_data(x, d)?;
     let w = MatRef::from_row_major_slice(net.w(), m, d);
     // Pre-activations Z = X W^T (n x m), turned in place into the features R = relu(Z); the
     // pattern S is written alongside.

@@ -37,6 +37,8 @@ pub enum OutputKind {
     SweepReport,
     /// `overparam momentum-rate --out`.
     MomentumRate,
+    /// `overparam ntk --out`.
+    Ntk,
 }
 
 impl OutputKind {
@@ -48,6 +50,7 @@ impl OutputKind {
             OutputKind::Sweep => "sweep",
             OutputKind::SweepReport => "sweep-report",
             OutputKind::MomentumRate => "momentum-rate",
+            OutputKind::Ntk => "ntk",
         }
     }
 
@@ -59,6 +62,7 @@ impl OutputKind {
             OutputKind::Sweep,
             OutputKind::SweepReport,
             OutputKind::MomentumRate,
+            OutputKind::Ntk,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -168,6 +172,7 @@ mod tests {
             OutputKind::TeacherStudent,
             OutputKind::Sweep,
             OutputKind::SweepReport,
+            OutputKind::Ntk,
         ] {
             let m = Marker::new(kind);
             let parsed = parse_marker(&m.to_text()).unwrap();

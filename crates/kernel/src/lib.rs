@@ -34,6 +34,10 @@
 //! * [`shallow_descent`]: full-batch gradient descent on both layers with a step size from a local
 //!   smoothness bound and an exact descent-lemma certificate per step.
 //!
+//! * [`sphere`]: dot-product kernels on S^(d-1) (arc-cosine, ReLU NTK and NNGP of any depth),
+//!   Gegenbauer polynomials, N(d, k), and Funk–Hecke eigenvalues in closed form and by
+//!   quadrature with an error bound.
+//!
 //! This crate knows nothing about claims, verdicts or files.
 
 pub mod adapted;
@@ -51,6 +55,7 @@ pub mod random_features;
 pub mod seed;
 pub mod shallow;
 pub mod shallow_descent;
+pub mod sphere;
 pub mod spline;
 pub mod symmetric_hessian;
 pub mod symmetry;

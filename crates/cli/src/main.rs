@@ -19,6 +19,7 @@ macro_rules! say {
 mod claims;
 mod hessian;
 mod input_args;
+mod sphere_spectrum;
 mod spline;
 mod teacher_student;
 
@@ -79,6 +80,10 @@ enum Command {
     /// population loss; write the trajectory and the final neurons (CSV).
     #[command(long_about = teacher_student::LONG_ABOUT)]
     TeacherStudent(teacher_student::TeacherStudentArgs),
+    /// Funk-Hecke eigenvalues of the ReLU NTK / NNGP and arc-cosine kernels on the sphere
+    /// S^(d-1), per degree of spherical harmonics (CSV degree,eigenvalue,multiplicity).
+    #[command(long_about = sphere_spectrum::LONG_ABOUT)]
+    SphereSpectrum(sphere_spectrum::SphereSpectrumArgs),
 }
 
 fn main() -> ExitCode {
@@ -116,6 +121,7 @@ fn main() -> ExitCode {
         },
         Command::Spline(args) => spline::run(args),
         Command::TeacherStudent(args) => teacher_student::run(args),
+        Command::SphereSpectrum(args) => sphere_spectrum::run(args),
     }
 }
 

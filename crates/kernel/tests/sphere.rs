@@ -31,7 +31,10 @@ fn harmonic_dimensions_match_the_definition() {
             let (di, ki) = (d as i64, k as i64);
             let want = binom(di + ki - 1, ki) - binom(di + ki - 3, ki - 2);
             let got = harmonic_dimension(d, k).unwrap() as f64;
-            assert!((got - want).abs() <= 1e-9 * want, "d={d} k={k}: {got} vs {want}");
+            assert!(
+                (got - want).abs() <= 1e-9 * want,
+                "d={d} k={k}: {got} vs {want}"
+            );
         }
     }
     for k in 0..50 {
@@ -96,7 +99,9 @@ fn angle_quadrature_agrees_with_exact_gauss_jacobi_on_polynomials() {
             }
         }
         // sanity: sum N mu = kappa(1) = 1, finite expansion
-        let sum: f64 = (0..7).map(|k| harmonic_dimension(d, k).unwrap() as f64 * exact[k]).sum();
+        let sum: f64 = (0..7)
+            .map(|k| harmonic_dimension(d, k).unwrap() as f64 * exact[k])
+            .sum();
         assert!((sum - 1.0).abs() < 1e-13, "d={d}: {sum}");
         assert!(exact[1].abs() < 1e-15 && exact[3].abs() < 1e-15 && exact[5].abs() < 1e-15);
         // the closed-form E[t^4] = 3 / (d (d + 2))
@@ -127,15 +132,21 @@ fn closed_forms_agree_with_quadrature() {
                         q.value
                     );
                 }
-                assert!((e - q.value).abs() <= q.error_bound.max(1e-14 * scale) * 4.0,
+                assert!(
+                    (e - q.value).abs() <= q.error_bound.max(1e-14 * scale) * 4.0,
                     "{kernel:?} d={d} k={k}: error bound {:e} too small for {:e}",
-                    q.error_bound, (e - q.value).abs());
+                    q.error_bound,
+                    (e - q.value).abs()
+                );
             }
             // mu_k decays like k^-(d+2) at most, so the rounding floor of the quadrature hides
             // the high degrees of large d (the tool refuses those); low d resolves all 40.
             let nonzero = exact.iter().filter(|e| !e.structural_zero).count();
             let want = if d <= 3 { nonzero } else { 6 };
-            assert!(resolved >= want, "{kernel:?} d={d}: {resolved} degrees resolved");
+            assert!(
+                resolved >= want,
+                "{kernel:?} d={d}: {resolved} degrees resolved"
+            );
         }
     }
     // Vempala–Wilmes table, n = 3 and 10: mu_k of relu(sqrt(n) t) = sqrt(n) b_k.
@@ -195,7 +206,10 @@ fn gram_spectrum_of_uniform_points_clusters_at_funk_hecke_eigenvalues() {
     let d = 3;
     let points = uniform_points(1200, d, 0);
     for (kernel, degrees) in [
-        (DotProductKernel::ReluNtk { depth: 1 }, vec![0usize, 1, 2, 4]),
+        (
+            DotProductKernel::ReluNtk { depth: 1 },
+            vec![0usize, 1, 2, 4],
+        ),
         (DotProductKernel::ArcCos0, vec![0, 1, 3]),
         (DotProductKernel::ReluNtk { depth: 2 }, vec![0, 1, 2, 3, 4]),
     ] {
@@ -300,7 +314,10 @@ fn parity_zeros_are_exact_for_one_layer_kernels_only() {
                 assert_eq!(exact[k].structural_zero, zero, "{kernel:?} d={d} k={k}");
                 if zero {
                     assert_eq!(exact[k].value, 0.0);
-                    assert!(quad[k].value.abs() <= quad[k].error_bound, "{kernel:?} {d} {k}");
+                    assert!(
+                        quad[k].value.abs() <= quad[k].error_bound,
+                        "{kernel:?} {d} {k}"
+                    );
                 } else {
                     assert!(exact[k].value > 0.0);
                 }
@@ -325,10 +342,16 @@ fn two_order_difference_bounds_the_error_of_a_low_order_rule() {
     for k in 0..=60 {
         let err = (low[k].0 - exact[k].value).abs();
         let estimate = (low[k].0 - high[k].0).abs();
-        assert!(err <= 2.0 * estimate + 1e-15, "k={k}: error {err:e}, estimate {estimate:e}");
+        assert!(
+            err <= 2.0 * estimate + 1e-15,
+            "k={k}: error {err:e}, estimate {estimate:e}"
+        );
         if err > 1e-6 * exact[k].value.abs() {
             caught += 1;
         }
     }
-    assert!(caught > 10, "the low order must actually be inaccurate somewhere ({caught})");
+    assert!(
+        caught > 10,
+        "the low order must actually be inaccurate somewhere ({caught})"
+    );
 }

@@ -188,7 +188,9 @@ pub fn gauss_jacobi(m: usize, alpha: f64) -> Result<GaussJacobi, LinalgError> {
     if !(alpha.is_finite() && alpha > -1.0) {
         return Err(LinalgError::NonFinite);
     }
-    let off: Vec<f64> = (1..m).map(|k| jacobi_off_diagonal_sq(k, alpha).sqrt()).collect();
+    let off: Vec<f64> = (1..m)
+        .map(|k| jacobi_off_diagonal_sq(k, alpha).sqrt())
+        .collect();
     let jacobi = Mat::<f64>::from_fn(m, m, |i, j| {
         if i == j + 1 || j == i + 1 {
             off[i.min(j)]
@@ -219,8 +221,7 @@ pub fn gauss_jacobi(m: usize, alpha: f64) -> Result<GaussJacobi, LinalgError> {
     if m % 2 == 1 {
         nodes[m / 2] = 0.0;
     }
-    if nodes.iter().chain(&weights).any(|v| !v.is_finite())
-        || nodes.iter().any(|x| x.abs() >= 1.0)
+    if nodes.iter().chain(&weights).any(|v| !v.is_finite()) || nodes.iter().any(|x| x.abs() >= 1.0)
     {
         return Err(LinalgError::NoConvergence);
     }
@@ -302,11 +303,17 @@ mod tests {
         for alpha in [-0.5, 0.0, 0.5, 3.5, 48.5] {
             let r = gauss_jacobi(12, alpha).unwrap();
             let second = r.expectation(|t| t * t);
-            assert!((second - 1.0 / (2.0 * alpha + 3.0)).abs() < 1e-15, "{alpha}");
+            assert!(
+                (second - 1.0 / (2.0 * alpha + 3.0)).abs() < 1e-15,
+                "{alpha}"
+            );
             // E[t^4] = 3 / ((2 alpha + 3)(2 alpha + 5))
             let fourth = r.expectation(|t| t.powi(4));
             let want = 3.0 / ((2.0 * alpha + 3.0) * (2.0 * alpha + 5.0));
-            assert!((fourth - want).abs() < 1e-15 * want.max(1.0) * 4.0, "{alpha}");
+            assert!(
+                (fourth - want).abs() < 1e-15 * want.max(1.0) * 4.0,
+                "{alpha}"
+            );
             assert!(r.trace_error < 1e-13 && r.frobenius_error < 1e-13);
         }
         assert!(gauss_jacobi(0, 0.0).is_err());

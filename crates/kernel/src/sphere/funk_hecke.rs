@@ -85,7 +85,8 @@ pub fn eigenvalues_at_order(
     if d < 2 {
         return Err(FunkHeckeError::Dimension(d));
     }
-    let rule = gauss_jacobi(m, 0.0).map_err(|e: LinalgError| FunkHeckeError::Rule(e.to_string()))?;
+    let rule =
+        gauss_jacobi(m, 0.0).map_err(|e: LinalgError| FunkHeckeError::Rule(e.to_string()))?;
     if rule.trace_error > 1e-12 || rule.frobenius_error > 1e-12 {
         return Err(FunkHeckeError::Rule(format!(
             "eigensolver residuals {:.1e} (trace), {:.1e} (Frobenius) above 1e-12",

@@ -185,7 +185,7 @@ fn compute_and_write(args: &SphereSpectrumArgs) -> Result<Option<String>, String
         let values = closed_form_eigenvalues(kernel, d, max_degree)
             .ok_or_else(|| "internal: no closed form for depth 1".to_owned())?;
         for (k, e) in values.iter().enumerate() {
-            if !e.structural_zero && !(e.value.abs() >= f64::MIN_POSITIVE) {
+            if !e.structural_zero && !e.value.is_normal() {
                 return Err(format!(
                     "mu_{k} underflows double precision at d = {d}; the largest degree \
                      representable is {}",
@@ -208,7 +208,9 @@ fn compute_and_write(args: &SphereSpectrumArgs) -> Result<Option<String>, String
         let mut worst: f64 = 0.0;
         for (k, q) in values.iter().enumerate() {
             let relative = q.error_bound / q.value.abs();
-            if !(relative <= QUADRATURE_RELATIVE_TOLERANCE) {
+            // NaN, or a value of 0 (relative = inf), is refused too: never printed as a result.
+            let resolved = relative.is_finite() && relative <= QUADRATURE_RELATIVE_TOLERANCE;
+            if !resolved {
                 return Err(format!(
                     "degree {k} is beyond the quadrature's accuracy at d = {d}: mu_{k} = {:.3e} \
                      with error bound {:.1e} (more than {QUADRATURE_RELATIVE_TOLERANCE:e} \

@@ -2,6 +2,9 @@
 //! forms against quadrature, the parity zeros, sum_k N(d, k) mu_k = kappa(1), and the spectrum
 //! of the Gram matrix of seeded uniform points.
 
+// Index loops over (degree, degree) pairs read as the formulas they check.
+#![allow(clippy::needless_range_loop)]
+
 use overparam_kernel::SeedPath;
 use overparam_kernel::sphere::closed_form::{closed_form_eigenvalues, sphere_area_ratio};
 use overparam_kernel::sphere::funk_hecke::{eigenvalues_at_order, quadrature_eigenvalues};

@@ -28,7 +28,7 @@ pub struct ExactEigenvalue {
 /// c_(d+2) = c_d d / (d - 1) from c_2 = 1/pi, c_3 = 1/2 (d - 2)/2 steps, each rounded once).
 pub fn sphere_area_ratio(d: usize) -> f64 {
     assert!(d >= 2, "spheres S^(d-1) need d >= 2");
-    let (mut c, mut e) = if d % 2 == 0 {
+    let (mut c, mut e) = if d.is_multiple_of(2) {
         (1.0 / std::f64::consts::PI, 2usize)
     } else {
         (0.5, 3usize)
@@ -107,7 +107,7 @@ fn step_coefficients(d: usize, max_degree: usize) -> Vec<f64> {
     let mut q = 1.0 / nu;
     let mut j = 0usize;
     while 2 * j < max_degree {
-        let sign = if j % 2 == 0 { 1.0 } else { -1.0 };
+        let sign = if j.is_multiple_of(2) { 1.0 } else { -1.0 };
         out[2 * j + 1] = c * sign * 0.5 * q;
         q *= (0.5 + j as f64) / (nu + j as f64 + 1.0);
         j += 1;
@@ -129,7 +129,7 @@ fn relu_coefficients(d: usize, max_degree: usize) -> Vec<f64> {
     let mut s = 1.0 / (nu * (nu + 1.0));
     let mut j = 0usize;
     while 2 * j + 2 <= max_degree {
-        let sign = if j % 2 == 0 { 1.0 } else { -1.0 };
+        let sign = if j.is_multiple_of(2) { 1.0 } else { -1.0 };
         out[2 * j + 2] = c * sign * 0.25 * s;
         s *= (0.5 + j as f64) / (nu + j as f64 + 2.0);
         j += 1;

@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn series_matches_direct_difference_where_both_are_accurate() {
-        for phi in [0.3, 0.45, 0.4999] {
+        for phi in [0.3f64, 0.45, 0.4999] {
             let direct = phi.sin() - phi * phi.cos();
             assert!((sin_minus_phi_cos(phi) - direct).abs() < 1e-15, "{phi}");
         }

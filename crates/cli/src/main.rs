@@ -21,6 +21,7 @@ mod hessian;
 mod input_args;
 mod momentum_rate;
 mod ntk;
+mod sphere_spectrum;
 mod spline;
 mod sweep;
 mod teacher_student;
@@ -110,6 +111,10 @@ enum Command {
     /// n rows of d numbers): one random network of --width M, or the --infinite width limit.
     #[command(long_about = ntk::LONG_ABOUT)]
     Ntk(ntk::NtkArgs),
+    /// Funk-Hecke eigenvalues of the ReLU NTK / NNGP and arc-cosine kernels on the sphere
+    /// S^(d-1), per degree of spherical harmonics (CSV degree,eigenvalue,multiplicity).
+    #[command(long_about = sphere_spectrum::LONG_ABOUT)]
+    SphereSpectrum(sphere_spectrum::SphereSpectrumArgs),
 }
 
 fn main() -> ExitCode {
@@ -154,6 +159,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(args),
         Command::MomentumRate(args) => momentum_rate::run(args),
         Command::Ntk(args) => ntk::run(args),
+        Command::SphereSpectrum(args) => sphere_spectrum::run(args),
     }
 }
 

@@ -85,7 +85,7 @@ fn fit_and_write(args: &SplineArgs) -> Result<String, String> {
     for [t, f, df, d2f] in curve {
         text.push_str(&format!("{t:?},{f:?},{df:?},{d2f:?}\n"));
     }
-    write_atomically(&args.out, text.as_bytes(), args.force)?;
+    write_atomically(&args.out, text.as_bytes(), args.force, HEADER)?;
     Ok(format!(
         "wrote {} points to {} (n = {}, lambda = {}, objective {:.6e})",
         args.grid,
@@ -97,9 +97,15 @@ fn fit_and_write(args: &SplineArgs) -> Result<String, String> {
 }
 
 /// Writes `bytes` to a temporary file beside `path` and renames it into place; on any error the
-/// temporary file is removed and `path` is left as it was.
-fn write_atomically(path: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
-    check_output_file(path, HEADER, force).map_err(|e| e.to_string())?;
+/// temporary file is removed and `path` is left as it was. `--force` replaces only a file whose
+/// first line is `header` (shared with the other tools that write one CSV file).
+pub(crate) fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    force: bool,
+    header: &str,
+) -> Result<(), String> {
+    check_output_file(path, header, force).map_err(|e| e.to_string())?;
     let name = path
         .file_name()
         .ok_or_else(|| format!("{} is not a file name", path.display()))?;

@@ -42,6 +42,9 @@
 //! * [`momentum`]: the exact second-moment operators of SGD, Nesterov-SGD and MaSS on the linear
 //!   interpolation model (Liu & Belkin 2020), their spectral radii, constants and the paper's
 //!   hyper-parameters, with a Monte Carlo of the iteration for cross-checks.
+//! * [`sphere`]: dot-product kernels on S^(d-1) (arc-cosine, ReLU NTK and NNGP of any depth),
+//!   Gegenbauer polynomials, N(d, k), and Funk–Hecke eigenvalues in closed form and by
+//!   quadrature with an error bound.
 //!
 //! This crate knows nothing about claims, verdicts or files.
 
@@ -62,6 +65,7 @@ pub mod population;
 pub mod random_features;
 pub mod seed;
 pub mod shallow;
+pub mod sphere;
 pub mod spline;
 pub mod symmetric_hessian;
 pub mod symmetry;

@@ -32,7 +32,7 @@ pub use faer::linalg::matmul::matmul;
 pub use faer::{Accum, Mat, MatMut, MatRef, Par};
 pub use general_eigen::{GeneralEigenvalues, general_eigenvalues};
 pub use gram::{Pattern, gram_matrix, hadamard_gram, linear_gram, product_transposed};
-pub use quadrature::{GaussHermite, gauss_hermite};
+pub use quadrature::{GaussHermite, GaussJacobi, gauss_hermite, gauss_jacobi};
 pub use singular::{GramExtremes, GramSpectrum, ThinSvd, thin_svd};
 pub use spd::{Cholesky, SpdSolution, solve_spd};
 

@@ -172,14 +172,18 @@ proptest! {
     }
 
     /// The adapted spline's f'' from its structure formula (g/2) sum alpha_i |x - x_i| matches
-    /// central differences of its closed-form f' (truncation ~1e-8 at h = 1e-4).
+    /// central differences of its closed-form f' (truncation ~1e-8 at h = 1e-4). f'' has a kink
+    /// at every data point, where f''' jumps: a difference over an interval that contains one is
+    /// only first-order accurate (error ~ h |jump|), so points within 2h of a datum are skipped.
+    /// (A case with t 4.6e-5 from a datum failed before this rule.)
     #[test]
     fn adapted_second_derivative_matches_differences_of_the_first(
         (x, y) in data(), log_lambda in -3.0f64..0.0, t in -2.5f64..2.5,
     ) {
+        let h = 1e-4;
+        prop_assume!(x.iter().all(|xi| (t - xi).abs() > 2.0 * h));
         for w in [KinkWeight::StandardGaussian, KinkWeight::ParabolicKinks { r: 3.0, ev2: 1.0 }] {
             let s = AdaptedSpline::fit(w, &x, &y, 10f64.powf(log_lambda)).unwrap();
-            let h = 1e-4;
             let fd = (s.derivative(t + h) - s.derivative(t - h)) / (2.0 * h);
             let scale = 1.0 + sup(s.alpha().iter().copied());
             prop_assert!((fd - s.second_derivative(t)).abs() < 1e-6 * scale, "{w:?}");

@@ -13,7 +13,8 @@ pub struct WrittenPlot {
     pub caption: String,
 }
 
-fn esc(s: &str) -> String {
+/// Text as HTML: the four characters that could open markup or end an attribute, escaped.
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -21,7 +22,7 @@ fn esc(s: &str) -> String {
 }
 
 /// Markdown table cells may not contain '|' or newlines.
-fn md(s: &str) -> String {
+pub fn md(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 

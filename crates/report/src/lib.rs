@@ -27,6 +27,7 @@ pub use diff::{
     COLUMN_SCALE_FLOOR, DEFAULT_RELATIVE_TOLERANCE, DiffReport, DiffRow, MAX_CHANGED_CELLS_SHOWN,
     MAX_FILE_BYTES, ROUNDING_FLOOR, Status, diff_runs,
 };
+pub use html::{esc as html_escape, md as markdown_cell};
 pub use manifest::{
     ClaimRecord, Manifest, cargo_lock_sha256, git_commit, peak_memory_mib, reset_peak_memory,
     timestamp_utc,

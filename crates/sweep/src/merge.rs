@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use overparam_checks::stats::wilson_interval;
 use overparam_checks::{PlotSpec, Reference, Table, Value, Verdict};
-use overparam_report::{OutputDir, OutputKind, render_svg, table_to_csv};
+use overparam_report::{
+    OutputDir, OutputKind, html_escape as esc, markdown_cell as md, render_svg, table_to_csv,
+};
 use serde_json::Value as Json;
 
 use crate::{PLAN_FILE, Plan, REPORT_DIR, SweepError, TaskState, task_state};
@@ -324,17 +326,6 @@ fn file_stem(name: &str) -> String {
             }
         })
         .collect()
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
 }
 
 /// The plot of one criterion's measured value against the master seed, with its threshold

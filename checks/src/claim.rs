@@ -87,6 +87,8 @@ pub struct ClaimInfo {
     pub provenance: &'static str,
     /// Rough wall time per profile on a 2-core machine.
     pub runtime: &'static str,
+    /// The designed probability of failing by chance (see [`FalseFailure`]).
+    pub false_failure: FalseFailure,
 }
 
 /// Whether a criterion tests the claim itself or the computation behind it (residuals,
@@ -99,23 +101,223 @@ pub enum CriterionKind {
 }
 
 /// A criterion as the claim declares it: its name (the one the outcome's [`Criterion`] carries),
-/// what it measures and why its threshold is what it is, and its kind.
+/// what it measures and why its threshold is what it is, its kind, and the rule it applies.
+/// Declared once, as a `const`, so that `overparam show` prints the number the run uses.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct CriterionSpec {
     pub name: &'static str,
     pub doc: &'static str,
     pub kind: CriterionKind,
+    pub rule: Rule,
+}
+
+/// The test a criterion applies to its measured value, with the threshold typed here once.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    AtMost(f64),
+    LessThan(f64),
+    AtLeast(f64),
+    GreaterThan(f64),
+    Equal(f64),
+    /// lower <= measured <= upper.
+    Between(f64, f64),
+    /// The confidence interval of the estimate lies inside [lower, upper].
+    IntervalWithin(f64, f64),
+    /// The threshold is computed by the run from its own data (a predicted rate, a bound that
+    /// depends on the dimension); the text says how.
+    Computed(&'static str),
+    /// Not declared yet (a claim written before rules were declared with the spec).
+    Undeclared,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::AtMost(t) => write!(f, "<= {t:e}"),
+            Rule::LessThan(t) => write!(f, "< {t:e}"),
+            Rule::AtLeast(t) => write!(f, ">= {t:e}"),
+            Rule::GreaterThan(t) => write!(f, "> {t:e}"),
+            Rule::Equal(t) => write!(f, "== {t}"),
+            Rule::Between(lo, hi) => write!(f, "in [{lo}, {hi}]"),
+            Rule::IntervalWithin(lo, hi) => write!(f, "interval within [{lo}, {hi}]"),
+            Rule::Computed(how) => write!(f, "against {how}"),
+            Rule::Undeclared => f.write_str("(rule not declared)"),
+        }
+    }
 }
 
 impl CriterionSpec {
-    /// A criterion about the claim itself (the default until each claim sorts its sanity
-    /// criteria out).
+    /// A criterion about the claim itself: it can fail when the paper's statement is false or
+    /// the implementation is wrong. The rule is added with a builder (`.at_most(x)`, ...).
     pub const fn evidence(name: &'static str, doc: &'static str) -> Self {
         CriterionSpec {
             name,
             doc,
             kind: CriterionKind::Evidence,
+            rule: Rule::Undeclared,
         }
+    }
+
+    /// A check of the computation behind the claim (identities, residuals, bookkeeping): needed
+    /// for a pass, but not evidence for the paper.
+    pub const fn sanity(name: &'static str, doc: &'static str) -> Self {
+        CriterionSpec {
+            name,
+            doc,
+            kind: CriterionKind::Sanity,
+            rule: Rule::Undeclared,
+        }
+    }
+
+    pub const fn with_rule(mut self, rule: Rule) -> Self {
+        self.rule = rule;
+        self
+    }
+    pub const fn at_most(self, t: f64) -> Self {
+        self.with_rule(Rule::AtMost(t))
+    }
+    pub const fn less_than(self, t: f64) -> Self {
+        self.with_rule(Rule::LessThan(t))
+    }
+    pub const fn at_least(self, t: f64) -> Self {
+        self.with_rule(Rule::AtLeast(t))
+    }
+    pub const fn greater_than(self, t: f64) -> Self {
+        self.with_rule(Rule::GreaterThan(t))
+    }
+    pub const fn equal(self, t: f64) -> Self {
+        self.with_rule(Rule::Equal(t))
+    }
+    pub const fn between(self, lower: f64, upper: f64) -> Self {
+        self.with_rule(Rule::Between(lower, upper))
+    }
+    pub const fn interval_within(self, lower: f64, upper: f64) -> Self {
+        self.with_rule(Rule::IntervalWithin(lower, upper))
+    }
+    pub const fn computed(self, how: &'static str) -> Self {
+        self.with_rule(Rule::Computed(how))
+    }
+
+    /// The criterion for a measured value under a fixed scalar rule, with the spec's doc as its
+    /// reason and the spec's kind. A rule that needs an interval or a computed threshold cannot
+    /// be applied to a bare number: the criterion then measures NaN, which makes the verdict an
+    /// error (a programming mistake shows at once, never as a pass).
+    pub fn check(&self, measured: f64) -> Criterion {
+        let (m, comparator, threshold) = match self.rule {
+            Rule::AtMost(t) => (measured, Comparator::AtMost, t),
+            Rule::LessThan(t) => (measured, Comparator::LessThan, t),
+            Rule::AtLeast(t) => (measured, Comparator::AtLeast, t),
+            Rule::GreaterThan(t) => (measured, Comparator::GreaterThan, t),
+            Rule::Equal(t) => (measured, Comparator::Equal, t),
+            Rule::Between(lo, hi) => (measured, Comparator::Between { upper: hi }, lo),
+            Rule::IntervalWithin(..) | Rule::Computed(_) | Rule::Undeclared => {
+                return self
+                    .stamp(Criterion::new(
+                        self.name,
+                        f64::NAN,
+                        Comparator::AtMost,
+                        f64::NAN,
+                        self.doc,
+                    ))
+                    .with_detail(format!(
+                        "rule {} cannot be applied to a bare value",
+                        self.rule
+                    ));
+            }
+        };
+        self.stamp(Criterion::new(
+            self.name, m, comparator, threshold, self.doc,
+        ))
+    }
+
+    /// The criterion for an estimate with its confidence interval under an
+    /// [`Rule::IntervalWithin`] rule (NaN for any other rule: see [`CriterionSpec::check`]).
+    pub fn check_interval(&self, estimate: f64, interval: (f64, f64)) -> Criterion {
+        match self.rule {
+            Rule::IntervalWithin(lo, hi) => self.stamp(Criterion::interval_within(
+                self.name,
+                estimate,
+                interval,
+                (lo, hi),
+                self.doc,
+            )),
+            _ => self.check(f64::NAN),
+        }
+    }
+
+    /// [`CriterionSpec::check_interval`] on a fitted slope; without a fit the estimate is NaN.
+    pub fn check_slope(&self, fit: Option<crate::stats::LinearFit>) -> Criterion {
+        match fit {
+            Some(f) => self.check_interval(f.slope, (f.slope_low, f.slope_high)),
+            None => self.check_interval(f64::NAN, (f64::NAN, f64::NAN)),
+        }
+    }
+
+    /// The criterion for a threshold the run computed, under a [`Rule::Computed`] rule (NaN for
+    /// any other rule: a fixed threshold is typed in the spec, never again in the run).
+    pub fn check_against(
+        &self,
+        measured: f64,
+        comparator: Comparator,
+        threshold: f64,
+    ) -> Criterion {
+        match self.rule {
+            Rule::Computed(_) => self.stamp(Criterion::new(
+                self.name, measured, comparator, threshold, self.doc,
+            )),
+            _ => self.check(f64::NAN),
+        }
+    }
+
+    fn stamp(&self, mut c: Criterion) -> Criterion {
+        c.kind = self.kind;
+        c
+    }
+}
+
+/// The designed probability that a correct implementation fails the claim by chance at one
+/// master seed, from its statistical design (k independent tests at level 1 - alpha fail with
+/// probability 1 - (1 - alpha)^k; a union bound when they are dependent). The robust-verdicts
+/// rule: at most [`MAX_FALSE_FAILURE_RATE`].
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FalseFailure {
+    /// The bound, a probability.
+    pub rate: f64,
+    /// How it follows from the claim's tests and levels.
+    pub design: &'static str,
+}
+
+/// The largest designed false-failure rate a claim may have.
+pub const MAX_FALSE_FAILURE_RATE: f64 = 0.01;
+
+impl FalseFailure {
+    /// Not stated yet: NaN, which the claims suite refuses.
+    pub const UNDECLARED: FalseFailure = FalseFailure {
+        rate: f64::NAN,
+        design: "not declared",
+    };
+
+    /// Union bound over tests failing by chance with the given probabilities.
+    pub fn union_bound(alphas: &[f64], design: &'static str) -> Self {
+        FalseFailure {
+            rate: alphas.iter().sum(),
+            design,
+        }
+    }
+
+    /// k independent tests, each failing by chance with probability alpha.
+    pub fn independent(k: u32, alpha: f64, design: &'static str) -> Self {
+        FalseFailure {
+            rate: 1.0 - (1.0 - alpha).powi(k as i32),
+            design,
+        }
+    }
+
+    /// Deterministic criteria (exact computations, bounds with rounding margins): a correct
+    /// implementation never fails by chance.
+    pub const fn deterministic(design: &'static str) -> Self {
+        FalseFailure { rate: 0.0, design }
     }
 }
 
@@ -187,6 +389,8 @@ fn finite_or_text<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error
 #[derive(Debug, Clone, Serialize)]
 pub struct Criterion {
     pub name: String,
+    /// Evidence for the claim or a sanity check of the computation (from the spec).
+    pub kind: CriterionKind,
     #[serde(serialize_with = "finite_or_text")]
     pub measured: f64,
     pub comparator: Comparator,
@@ -231,6 +435,7 @@ impl Criterion {
             };
         Criterion {
             name: name.to_owned(),
+            kind: CriterionKind::Evidence,
             measured,
             comparator,
             threshold,
@@ -570,6 +775,43 @@ mod tests {
             let e = ClaimError::check_positive("c", "lambda_min", bad).unwrap_err();
             assert!(matches!(e.cause, Cause::NotPositive { .. }), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_spec_applies_its_own_rule_and_kind() {
+        const BOUND: CriterionSpec = CriterionSpec::sanity("residual", "why").at_most(1e-12);
+        let ok = BOUND.check(1e-14);
+        assert!(ok.holds);
+        assert_eq!(ok.kind, CriterionKind::Sanity);
+        assert_eq!((ok.threshold, ok.reason.as_str()), (1e-12, "why"));
+        assert!(!BOUND.check(1e-10).holds);
+        assert!(!BOUND.check(f64::NAN).holds);
+        const SLOPE: CriterionSpec =
+            CriterionSpec::evidence("slope", "r").interval_within(-1.0, 0.0);
+        assert!(SLOPE.check_interval(-0.5, (-0.7, -0.3)).holds);
+        assert!(!SLOPE.check_interval(-0.5, (-1.2, -0.3)).holds);
+        assert!(SLOPE.check_slope(None).measured.is_nan());
+        // A rule used the wrong way measures NaN, so the verdict is an error, never a pass.
+        assert!(SLOPE.check(-0.5).measured.is_nan());
+        assert!(BOUND.check_interval(0.0, (0.0, 0.0)).measured.is_nan());
+        assert!(
+            BOUND
+                .check_against(0.0, Comparator::AtMost, 1.0)
+                .measured
+                .is_nan()
+        );
+        const RATE: CriterionSpec = CriterionSpec::evidence("rate", "r").computed("1 - eta mu");
+        assert!(RATE.check_against(0.5, Comparator::AtMost, 0.6).holds);
+        assert!(RATE.check(0.5).measured.is_nan());
+    }
+
+    #[test]
+    fn false_failure_rates_compose() {
+        let f = FalseFailure::independent(2, 0.05, "two 95% tests");
+        assert!((f.rate - 0.0975).abs() < 1e-12);
+        let u = FalseFailure::union_bound(&[0.002, 0.003], "two tests");
+        assert!((u.rate - 0.005).abs() < 1e-15);
+        assert!(FalseFailure::UNDECLARED.rate.is_nan());
     }
 
     #[test]

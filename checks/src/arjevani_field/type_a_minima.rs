@@ -4,7 +4,7 @@
 use crate::kit::{InCell, WorstCase, worst};
 use crate::{
     Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion, CriterionSpec,
-    Outcome, PlotSpec, Profile, Reference, RunContext, Table,
+    FalseFailure, Outcome, PlotSpec, Profile, Reference, RunContext, Table,
 };
 use overparam_kernel::{LossGradient, PopulationLoss, TwoLayerNet};
 use rand_distr::{Distribution, StandardNormal};
@@ -80,6 +80,7 @@ impl Claim for TypeAMinima {
                          statement]. The name 'type A' for this isotropy is [unverified].",
             runtime: "quick (d = 5, 6, 7, 10): under a second; full (d = 5..40): about 5 s on 2 \
                       cores (dense Hessian spectra up to 1600 x 1600)",
+            false_failure: FalseFailure::UNDECLARED,
         }
     }
 

@@ -6,7 +6,7 @@ use crate::kit::{InCell, LEVEL, WorstCase, sup_abs};
 use crate::stats::{LinearFit, linear_fit};
 use crate::{
     Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion, CriterionSpec,
-    Outcome, Profile, RunContext,
+    FalseFailure, Outcome, Profile, RunContext,
 };
 use overparam_kernel::{AdaptedSpline, AdaptedSplineGrid, KinkWeight, SmoothingSpline};
 
@@ -126,6 +126,7 @@ impl Claim for SplineLimit {
                          The flat-law O(1/R) gap and its rigorous bound are derived here.",
             runtime: "quick (n = 1e3..1e5, 16 seeds): about 2 s on 2 cores; full (n up to 1e6, \
                       16 seeds): about 30 s",
+            false_failure: FalseFailure::UNDECLARED,
         }
     }
 

@@ -5,7 +5,7 @@ use crate::kit::{InCell, LEVEL, WorstCase};
 use crate::stats::{normal_quantile, two_proportion_z, wilson_interval};
 use crate::{
     Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion, CriterionSpec,
-    Outcome, PlotSpec, Profile, RunContext, Table,
+    FalseFailure, Outcome, PlotSpec, Profile, RunContext, Table,
 };
 use overparam_kernel::critical::{Classification, Tolerances, classify};
 use overparam_kernel::descent::{
@@ -108,6 +108,7 @@ impl Claim for SpuriousFrequency {
                       cores; full (k = 6..20 and four over-parameterised cells, 500 runs each): \
                       estimated at about an hour on 2 cores from per-step costs (not yet run end \
                       to end)",
+            false_failure: FalseFailure::UNDECLARED,
         }
     }
 

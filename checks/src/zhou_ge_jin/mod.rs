@@ -20,8 +20,8 @@ use experiment::*;
 
 use crate::Cause;
 use crate::{
-    Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, Outcome, PlotSpec,
-    Reference, RunContext,
+    Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, Outcome,
+    PlotSpec, Reference, RunContext,
 };
 
 pub const LOCAL_CONVERGENCE_ID: &str = "zhou2021.local-convergence";
@@ -168,6 +168,7 @@ impl Claim for LocalConvergence {
                       12 s of CPU, about 6 s on 2 idle cores; full (also m = 24 and the separated \
                       teacher, 8 seeds, 12 control runs): 2 min of CPU, about 1 min on 2 idle \
                       cores",
+            false_failure: FalseFailure::UNDECLARED,
         }
     }
 

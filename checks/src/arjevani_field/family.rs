@@ -3,8 +3,8 @@
 //! `type_a_minima` and `hessian_concentration`.
 
 use crate::Cause;
-use crate::kit::{InCell, WorstCase, worst};
-use crate::{ClaimError, Comparator, Criterion, RunContext};
+use crate::kit::{InCell, worst};
+use crate::{ClaimError, RunContext};
 use overparam_kernel::critical::{
     Classification, Tolerances, analyse_point, analyse_symmetric_point,
 };
@@ -201,45 +201,4 @@ pub(super) fn lambda_min(p: &TypeAPoint) -> f64 {
 
 pub(super) fn lambda_max(p: &TypeAPoint) -> f64 {
     p.spectrum[p.spectrum.len() - 1]
-}
-
-/// critical: every point's full gradient norm is at most the bound.
-pub(super) fn critical_criterion(points: &[(usize, f64)]) -> Criterion {
-    let worst = points.iter().map(|p| p.1).worst();
-    Criterion::new(
-        "critical",
-        worst,
-        Comparator::AtMost,
-        TYPE_A_GRAD_BOUND,
-        "a zero of the reduced gradient is a zero of the full gradient (equivariance); the \
-         reduced Newton solve stops at 1e-13, so anything above 1e-10 is not a critical point",
-    )
-    .with_detail(
-        points
-            .iter()
-            .map(|(d, g)| format!("d={d}: {g:.2e}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    )
-    .rounding_level(TYPE_A_GRAD_BOUND / 100.0)
-}
-
-/// strict-minimum: the smallest Hessian eigenvalue is above the classification tolerance.
-pub(super) fn minimum_criterion(points: &[(usize, f64)]) -> Criterion {
-    let worst = points.iter().map(|p| p.1).least();
-    Criterion::new(
-        "strict-minimum",
-        worst,
-        Comparator::GreaterThan,
-        Tolerances::PUBLISHED.eigenvalue,
-        "a critical point with lambda_min(H) > 0 is a strict local minimum; 1e-6 is above the \
-         eigenvalue accuracy (~1e-12) and the shift a 1e-10 gradient residual can cause",
-    )
-    .with_detail(
-        points
-            .iter()
-            .map(|(d, l)| format!("d={d}: lambda_min = {l:.5}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    )
 }

@@ -284,6 +284,23 @@ impl fmt::Display for SymmetricError {
 
 impl std::error::Error for SymmetricError {}
 
+/// A deliberate error in the Hessian operator, for negative controls of the claims that use
+/// it (the exact operator is [`HessianFault::None`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HessianFault {
+    #[default]
+    None,
+    /// theta in place of pi - theta in the identity part of every cross block
+    /// d2_wv kappa(w_i, w_l) = ((pi - theta) I + sin theta (...)) / (2 pi): a slip in the angle
+    /// convention that the global minimum cannot reveal (its student pairs are orthogonal,
+    /// theta = pi / 2, where both give 1/4).
+    ReflectedCrossAngle,
+    /// The norm ratio |v| / |w| dropped from d2_ww kappa(w, v) = |v| sin theta / (2 pi |w|)
+    /// (P_w + n_w n_w^T): a slip the global minimum cannot reveal, since every student and
+    /// teacher there has unit norm.
+    DroppedNormRatio,
+}
+
 /// Largest accepted invariance residual ||H q - Q B e_q|| / max |lambda|. The products are
 /// O(d) sums of O(1) terms, so rounding leaves about d eps ~ 1e-13 at d = 200; a point that
 /// lacks the symmetry by a relative 1e-8 leaves residuals of that order.
@@ -349,6 +366,36 @@ impl SymmetricHessian {
 
     pub fn dim(&self) -> usize {
         self.d
+    }
+
+    /// The same operator with a deliberate error (see [`HessianFault`]); the trace and
+    /// Frobenius norm of [`Self::trace_and_frobenius`] stay those of the exact Hessian.
+    pub fn with_fault(mut self, fault: HessianFault) -> Self {
+        match fault {
+            HessianFault::None => {}
+            HessianFault::ReflectedCrossAngle => {
+                // (pi - theta) / (2 pi) -> theta / (2 pi) = 1/2 - (pi - theta) / (2 pi)
+                for t in &mut self.students[1..4] {
+                    t.wv_identity = 0.5 - t.wv_identity;
+                }
+            }
+            HessianFault::DroppedNormRatio => {
+                let d = self.d;
+                let w = Invariant::from(self.point);
+                let row_norm = |i: usize| norm(&(0..d).map(|r| w.entry(d, i, r)).collect::<Vec<_>>());
+                let (main, odd) = (row_norm(0), row_norm(d - 1));
+                // |v| / |w| for (w, v) in each orbit; teachers have unit norm
+                let students = [1.0, 1.0, odd / main, main / odd, 1.0];
+                let teachers = [1.0 / main, 1.0 / main, 1.0 / main, 1.0 / odd, 1.0 / odd];
+                for (t, r) in self.students.iter_mut().zip(students) {
+                    t.ww_scale /= r;
+                }
+                for (t, r) in self.teachers.iter_mut().zip(teachers) {
+                    t.ww_scale /= r;
+                }
+            }
+        }
+        self
     }
 
     /// out = H x for a d x d direction x (row-major, row i = perturbation of student i), in
@@ -644,6 +691,17 @@ pub fn symmetric_spectrum(
     point: SymmetricPoint,
     d: usize,
 ) -> Result<SymmetricSpectrum, SymmetricError> {
+    symmetric_spectrum_with_fault(point, d, HessianFault::None)
+}
+
+/// [`symmetric_spectrum`] of the operator with a deliberate error (negative controls). The
+/// trace and Frobenius errors then measure how far the faulty spectrum is from the exact
+/// Hessian's invariants.
+pub fn symmetric_spectrum_with_fault(
+    point: SymmetricPoint,
+    d: usize,
+    fault: HessianFault,
+) -> Result<SymmetricSpectrum, SymmetricError> {
     let isotropy = point.isotropy();
     if d < isotropy.min_dim() {
         return Err(SymmetricError::TooSmall {
@@ -651,7 +709,7 @@ pub fn symmetric_spectrum(
             min: isotropy.min_dim(),
         });
     }
-    let h = SymmetricHessian::new(point.as_type_a(), d)?;
+    let h = SymmetricHessian::new(point.as_type_a(), d)?.with_fault(fault);
     let mut blocks = Vec::new();
     let mut out_of_span = Vec::new();
     let mut block_residual = 0.0f64;

@@ -78,7 +78,9 @@ pub(super) fn limit_fit(x: &[f64], y: &[f64], terms: usize, level: f64) -> Optio
     }
     let sse: f64 = (0..n)
         .map(|k| {
-            let fit: f64 = (0..terms).map(|j| c[j] * (x[k] / scale).powi(j as i32)).sum();
+            let fit: f64 = (0..terms)
+                .map(|j| c[j] * (x[k] / scale).powi(j as i32))
+                .sum();
             (y[k] - fit).powi(2)
         })
         .sum();
@@ -124,7 +126,10 @@ mod tests {
             .map(|(i, v)| v + if i % 2 == 0 { 1e-3 } else { -1e-3 })
             .collect();
         let g = limit_fit(&x, &noisy, 3, 0.99).unwrap();
-        assert!(g.low < 0.3 && 0.3 < g.high && g.high - g.low > 1e-3, "{g:?}");
+        assert!(
+            g.low < 0.3 && 0.3 < g.high && g.high - g.low > 1e-3,
+            "{g:?}"
+        );
         assert!(limit_fit(&x[..3], &y[..3], 3, 0.99).is_none());
     }
 }

@@ -295,10 +295,6 @@ pub enum HessianFault {
     /// convention that the global minimum cannot reveal (its student pairs are orthogonal,
     /// theta = pi / 2, where both give 1/4).
     ReflectedCrossAngle,
-    /// The norm ratio |v| / |w| dropped from d2_ww kappa(w, v) = |v| sin theta / (2 pi |w|)
-    /// (P_w + n_w n_w^T): a slip the global minimum cannot reveal, since every student and
-    /// teacher there has unit norm.
-    DroppedNormRatio,
 }
 
 /// Largest accepted invariance residual ||H q - Q B e_q|| / max |lambda|. The products are
@@ -377,21 +373,6 @@ impl SymmetricHessian {
                 // (pi - theta) / (2 pi) -> theta / (2 pi) = 1/2 - (pi - theta) / (2 pi)
                 for t in &mut self.students[1..4] {
                     t.wv_identity = 0.5 - t.wv_identity;
-                }
-            }
-            HessianFault::DroppedNormRatio => {
-                let d = self.d;
-                let w = Invariant::from(self.point);
-                let row_norm = |i: usize| norm(&(0..d).map(|r| w.entry(d, i, r)).collect::<Vec<_>>());
-                let (main, odd) = (row_norm(0), row_norm(d - 1));
-                // |v| / |w| for (w, v) in each orbit; teachers have unit norm
-                let students = [1.0, 1.0, odd / main, main / odd, 1.0];
-                let teachers = [1.0 / main, 1.0 / main, 1.0 / main, 1.0 / odd, 1.0 / odd];
-                for (t, r) in self.students.iter_mut().zip(students) {
-                    t.ww_scale /= r;
-                }
-                for (t, r) in self.teachers.iter_mut().zip(teachers) {
-                    t.ww_scale /= r;
                 }
             }
         }
@@ -844,6 +825,35 @@ mod tests {
                     assert_eq!(hook[i * d + r], -hook[r * d + i]);
                     assert_eq!(two[i * d + r], two[r * d + i]);
                 }
+            }
+        }
+    }
+
+    /// The reflected cross angle is invisible at the global minimum (orthogonal students: theta =
+    /// pi / 2 gives 1/4 either way) and visible at a point whose students are not orthogonal.
+    #[test]
+    fn reflected_cross_angle_is_invisible_at_the_global_minimum_only() {
+        let global = SymmetricPoint::Diagonal {
+            alpha: 1.0,
+            beta: 0.0,
+        };
+        let skewed = SymmetricPoint::Diagonal {
+            alpha: 1.0,
+            beta: 0.2,
+        };
+        for (point, differs) in [(global, false), (skewed, true)] {
+            let exact = symmetric_spectrum(point, 6).unwrap().expanded();
+            let faulty = symmetric_spectrum_with_fault(point, 6, HessianFault::ReflectedCrossAngle)
+                .unwrap()
+                .expanded();
+            let gap = exact
+                .iter()
+                .zip(&faulty)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f64, f64::max);
+            assert_eq!(gap > 1e-3, differs, "{point:?}: {gap}");
+            if !differs {
+                assert!(gap < 1e-13, "{gap}");
             }
         }
     }

@@ -58,7 +58,7 @@ pub(super) fn limit_fit(x: &[f64], y: &[f64], terms: usize, level: f64) -> Optio
             }
         }
         let len = q[j].iter().map(|v| v * v).sum::<f64>().sqrt();
-        if !(len > 1e-12 * (n as f64).sqrt()) {
+        if len.is_nan() || len <= 1e-12 * (n as f64).sqrt() {
             return None;
         }
         r[j][j] = len;

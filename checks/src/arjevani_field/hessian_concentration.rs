@@ -179,7 +179,7 @@ impl Claim for HessianConcentration {
             HESSIAN_CONCENTRATION_ID,
             &points,
             |p| format!("blocks d={}", p.d),
-            |p| control_blocks(p),
+            control_blocks,
         )?;
 
         let rows: Vec<Row> = points.iter().zip(&blocks).map(|(p, b)| row(p, b)).collect();

@@ -151,9 +151,9 @@ impl Claim for HessianConcentration {
                          over a short range says nothing about the rate (the earlier band \
                          [-0.8, -0.3] is gone). Type A has exactly d + 1 eigenvalues above 1/2 at \
                          every tested d.",
-            runtime: "quick (dense d = 6..20, blocks d = 50..200): about 1 s; full (dense \
-                      d = 6..40, blocks d = 50..400): 22 s wall, 4.8 s CPU (one thread, on the \
-                      shared 2-core machine; measured at 5804283)",
+            runtime: "quick (dense d = 6..20, blocks d = 50..200): 1.8 s median, 2.4 s max \
+                      over 100 seeds; full (dense d = 6..40, blocks d = 50..400): 22 s wall, 4.8 \
+                      s CPU (one thread each, on the shared, loaded 2-core machine)",
             false_failure: FalseFailure::deterministic(
                 "no randomness: the points are solved by Newton from a fixed start and every \
                  criterion is an exact computation (counts, bounds with rounding margins, fits of \

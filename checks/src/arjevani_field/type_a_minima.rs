@@ -132,9 +132,9 @@ impl Claim for TypeAMinima {
                          by deepai.org]; observed [computed]: the fitted limit of d L(d) is \
                          0.29727 (quick, d = 40..200) and 0.29708 (full, d = 40..400), within \
                          3e-4 of 1/2 - 2/pi^2 = 0.29736 (an observation, not a quoted result).",
-            runtime: "quick (dense d = 5, 6, 7, 10; solves to d = 200): about 0.6 s; full \
-                      (dense d = 5..40; solves to d = 400): 11 s wall, 3.2 s CPU (one thread, on \
-                      the shared 2-core machine; measured at 5804283)",
+            runtime: "quick (dense d = 5, 6, 7, 10; solves to d = 200): 0.9 s median, 1.2 s \
+                      max over 100 seeds; full (dense d = 5..40; solves to d = 400): 11 s wall, \
+                      3.2 s CPU (one thread each, on the shared, loaded 2-core machine)",
             false_failure: FalseFailure::deterministic(
                 "no randomness in any criterion: the points are solved by Newton from a fixed \
                  start, verified by exact computations with rounding margins, and the limit is a \

@@ -52,7 +52,7 @@ pub(crate) const CONFIRMED: &str = "Confirmed with the search tool (arXiv 1810.1
     sizes; they are the project note's reading (crates/kernel/src/momentum/hyper.rs), \
     [unverified] as the paper's. The note's MaSS reference rho at b = 128/256 (0.57389, \
     0.56325) is wrong on the note's side: the operator gives 0.561489 and 0.543774, decreasing \
-    towards the closed-form full-batch Nesterov rate 0.5062 (b = 1e6: 0.5076) as a \
+    towards the closed-form full-batch Nesterov rate 0.50598 (b = 1e6: 0.5076) as a \
     near-defective eigenvalue does (like b^-1/2); the note's power iteration overestimates \
     rho near a Jordan block by about rho/k after k steps, which the note itself warns of.";
 

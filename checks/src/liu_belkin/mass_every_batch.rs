@@ -17,14 +17,14 @@ pub struct MassEveryBatch;
 
 const WITHIN_RATE: CriterionSpec = CriterionSpec::evidence(
     "mass-within-its-rate",
-    "largest rho_MaSS - (1 - alpha) over every (H, b), alpha = 1/sqrt(kappa_b kappa-tilde_b); <= 1e-5 \
+    "largest rho_MaSS - (1 - alpha) over every (H, b), alpha = 1/sqrt(kappa_b kappa-tilde_b); <= 1e-4 \
      (the eigensolver's accuracy): the second moment contracts at least at the paper's rate",
 )
 .at_most(RHO_ACCURACY);
 
 const FASTER: CriterionSpec = CriterionSpec::evidence(
     "mass-faster-than-sgd",
-    "largest rho_MaSS - rho_SGD over every (H, b), both at eta = 1/L1(b); < -1e-5 (accuracy \
+    "largest rho_MaSS - rho_SGD over every (H, b), both at eta = 1/L1(b); < -1e-4 (accuracy \
      margin): MaSS is strictly faster than SGD at its step at every batch size",
 )
 .less_than(-RHO_ACCURACY);
@@ -94,7 +94,7 @@ impl Claim for MassEveryBatch {
             runtime: "measured at seed 0, one thread: quick 0.45 s CPU (1.9 s wall on the shared 2-core machine); full 4.4 s CPU (17 s wall)",
             false_failure: FalseFailure::deterministic(
                 "every criterion is an exact spectral radius compared with a bound, with the \
-                 eigensolver's 1e-5 accuracy as margin; the random spectra change which \
+                 eigensolver's 1e-4 accuracy as margin; the random spectra change which \
                  problems are tested, not the chance of a correct implementation failing",
             ),
         }

@@ -16,8 +16,8 @@ pub const NO_ACCELERATION_ID: &str = "liu2020.no-acceleration";
 pub struct NoAcceleration;
 
 /// Largest accepted gain of tuned Nesterov over SGD on the two-point law: the derived bound is
-/// exactly 1; the allowance covers rho's 1e-5 accuracy divided by 1 - rho_SGD = p >= 0.02
-/// (5e-4) with a factor 20 to spare.
+/// exactly 1; the allowance covers rho's 1e-4 accuracy divided by 1 - rho_SGD = p >= 0.02
+/// (5e-3) with a factor 2 to spare (the searched points are not defective: measured gain 1).
 const GAIN_BOUND: f64 = 1.01;
 
 const NO_GAIN: CriterionSpec = CriterionSpec::evidence(
@@ -27,7 +27,7 @@ const NO_GAIN: CriterionSpec = CriterionSpec::evidence(
      gamma) refined locally, rho_SGD at eta = 1/L1. Derived bound 1: u - gamma w is unchanged \
      whenever e1 is not drawn, so E||e_t||^2 >= (1 - p)^t (u0 - gamma w0)^2/(1 + gamma^2) for \
      every (eta, gamma, eta2), and SGD at eta = 1 attains rho = 1 - p; <= 1.01 allows for \
-     rho's 1e-5 accuracy over p >= 0.02",
+     rho's 1e-4 accuracy over p >= 0.02",
 )
 .at_most(GAIN_BOUND);
 
@@ -42,7 +42,7 @@ const MASS_SPEEDUP: CriterionSpec = CriterionSpec::evidence(
 const SEARCH_REACHES_SGD: CriterionSpec = CriterionSpec::sanity(
     "search-attains-sgd",
     "largest, over p, of rho_best - rho_SGD on the two-point law: the search contains SGD \
-     (gamma = 0, eta = 1/L1), so rho_best <= rho_SGD + 1e-5 shows the grid and refinement work",
+     (gamma = 0, eta = 1/L1), so rho_best <= rho_SGD + 1e-4 shows the grid and refinement work",
 )
 .at_most(RHO_ACCURACY);
 

@@ -84,7 +84,7 @@ mod nesterov_diverges {
                 assert!(rho < 1.0, "{r:?}");
             }
             if method == "nesterov" && terms == "exact" && batch == "full" {
-                assert!(rho < 1.0 && (rho - float(t, r, "rho_closed_form")).abs() <= 1e-5);
+                assert!(rho < 1.0 && (rho - float(t, r, "rho_closed_form")).abs() <= 1e-4);
             }
         }
     }

@@ -15,6 +15,7 @@ pub mod stats;
 
 pub mod arjevani_field;
 pub mod heiss_teichmann_wutte;
+pub mod liu_belkin;
 pub mod safran_shamir;
 pub mod song_et_al;
 pub mod zhou_ge_jin;

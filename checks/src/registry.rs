@@ -1,7 +1,9 @@
 //! Every claim the tool knows, in a fixed order (the order of reports and of `overparam list`).
 
 use crate::Claim;
-use crate::{arjevani_field, heiss_teichmann_wutte, safran_shamir, song_et_al, zhou_ge_jin};
+use crate::{
+    arjevani_field, heiss_teichmann_wutte, liu_belkin, safran_shamir, song_et_al, zhou_ge_jin,
+};
 
 /// All registered claims.
 pub fn all_claims() -> Vec<&'static dyn Claim> {
@@ -14,6 +16,10 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &heiss_teichmann_wutte::EarlyStopping,
         &zhou_ge_jin::LocalConvergence,
         &song_et_al::SubquadraticWidth,
+        &liu_belkin::NesterovDiverges,
+        &liu_belkin::NoAcceleration,
+        &liu_belkin::MassEveryBatch,
+        &liu_belkin::BatchRegimes,
     ]
 }
 

@@ -129,6 +129,8 @@ fn every_registered_claim_passes_as_declared() {
 mod arjevani_field;
 #[path = "claims/heiss_teichmann_wutte.rs"]
 mod heiss_teichmann_wutte;
+#[path = "claims/liu_belkin.rs"]
+mod liu_belkin;
 #[path = "claims/safran_shamir.rs"]
 mod safran_shamir;
 #[path = "claims/song_et_al.rs"]

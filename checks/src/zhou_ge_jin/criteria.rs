@@ -42,10 +42,13 @@ pub(super) fn farthest_from_centre(values: &[f64], band: (f64, f64)) -> f64 {
     if values.is_empty() || values.iter().any(|v| v.is_nan()) {
         return f64::NAN;
     }
-    values
-        .iter()
-        .copied()
-        .fold(centre, |a, v| if (v - centre).abs() > (a - centre).abs() { v } else { a })
+    values.iter().copied().fold(centre, |a, v| {
+        if (v - centre).abs() > (a - centre).abs() {
+            v
+        } else {
+            a
+        }
+    })
 }
 
 /// The Lojasiewicz exponent of the split family (over-parameterised) or of the generic family
@@ -94,11 +97,7 @@ fn trajectory_ratios<'a>(
 }
 
 /// Smallest |grad L| / L^theta over sampled points (per family and width) and trajectories.
-fn constant_detail(
-    points: &[Point],
-    runs: &[(String, f64)],
-    theta: f64,
-) -> (f64, String) {
+fn constant_detail(points: &[Point], runs: &[(String, f64)], theta: f64) -> (f64, String) {
     let mut parts = Vec::new();
     let mut all = Vec::new();
     let mut keys: Vec<(Family, usize)> = points.iter().map(|p| (p.family, p.m)).collect();
@@ -201,10 +200,10 @@ pub(super) fn rate_exponent_criterion(groups: &[&Group]) -> Criterion {
     RATE_EXPONENT
         .check(farthest_from_centre(&p, RATE_BAND))
         .with_detail(format!(
-        "p = 1 / (slope of g = -1/(d ln L/dt) against t) over [T/10, T], per seed (measured: \
+            "p = 1 / (slope of g = -1/(d ln L/dt) against t) over [T/10, T], per seed (measured: \
          the one farthest from the band's centre): {}",
-        detail.join("; ")
-    ))
+            detail.join("; ")
+        ))
 }
 
 pub(super) fn alignment_criterion(groups: &[&Group]) -> Criterion {
@@ -237,10 +236,7 @@ pub(super) fn vanish_criterion(groups: &[&Group]) -> Criterion {
     let (slopes, detail) = per_group(groups, away_mass_slope);
     let (masses, _) = per_group(groups, |r| r.away_mass.map_or(f64::NAN, |m| m.1));
     let (angles, _) = per_group(groups, |r| {
-        r.neurons
-            .last()
-            .and_then(|n| n.angle)
-            .unwrap_or(f64::NAN)
+        r.neurons.last().and_then(|n| n.angle).unwrap_or(f64::NAN)
     });
     AWAY_NEURON_VANISHES
         .check(nan_max(slopes))
@@ -266,7 +262,11 @@ pub(super) fn symmetry_criterion(groups: &[&Group]) -> Criterion {
 pub(super) fn width_fit(groups: &[&Group]) -> Option<LinearFit> {
     let (x, y): (Vec<f64>, Vec<f64>) = groups
         .iter()
-        .flat_map(|g| g.runs.iter().map(|r| ((g.m as f64).ln(), rate_constant(r).ln())))
+        .flat_map(|g| {
+            g.runs
+                .iter()
+                .map(|r| ((g.m as f64).ln(), rate_constant(r).ln()))
+        })
         .unzip();
     linear_fit(&x, &y, WIDTH_LEVEL)
 }

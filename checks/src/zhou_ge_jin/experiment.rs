@@ -331,9 +331,19 @@ pub(super) fn in_last_decade(steps: u64) -> impl Fn(&TrajectoryPoint) -> bool {
     move |p| p.step * 10 >= steps && p.loss > LOSS_FLOOR
 }
 
-/// Exponent p of L ~ (t + t0)^-p over the last decade: 1 / slope of g (offset-free).
+/// Exponent p of L ~ (t + t0)^-p over the last decade: 1 / slope of g (offset-free); 0 when
+/// the loss has stopped decreasing between two grid points of the decade (a stalled run:
+/// g infinite, no decay law at all).
 pub(super) fn rate_exponent(r: &RunResult) -> f64 {
-    1.0 / inverse_rate_slope(&r.trajectory, in_last_decade(r.spec.steps))
+    let keep = in_last_decade(r.spec.steps);
+    let stalled = r
+        .trajectory
+        .windows(2)
+        .any(|w| keep(&w[0]) && keep(&w[1]) && w[1].loss >= w[0].loss);
+    if stalled {
+        return 0.0;
+    }
+    1.0 / inverse_rate_slope(&r.trajectory, keep)
 }
 
 /// Slope dg/dt of g = -1 / (d ln L / dt) in the exact-parameterised asymptotic window.

@@ -59,7 +59,7 @@ const EXACT_PL_CONSTANT: CriterionSpec = CriterionSpec::evidence(
      rounding floor must be at least the constant that alone certifies L < 1e-12 within 1e4 \
      steps from L0 <= 0.1, since L(tau) <= L0 exp(-c^2 tau)",
 )
-.computed("sqrt(ln(0.1 / 1e-12) / (lr 1e4)) = 0.2250");
+.computed("sqrt(ln(0.1 / 1e-12) / (lr 1e4)) = 0.2251");
 
 const EXACT_LINEAR_STEPS: CriterionSpec = CriterionSpec::evidence(
     "exact-linear-steps",
@@ -128,10 +128,11 @@ const AWAY_SYMMETRY: CriterionSpec = CriterionSpec::sanity(
 
 const WIDTH_INDEPENDENT_RATE: CriterionSpec = CriterionSpec::evidence(
     "width-independent-rate",
-    "the rate constant k (L^(-1/3) = k (t + t0)) does not scale with m: the 99.5% interval of \
-     the slope of ln k against ln m (m = 6, 12, 24, all seeds) lies within +-0.45; a real \
-     dependence k ~ m^(+-1/2) (L(T) ~ m^(-+3/2)) lies outside with the interval's half-width \
-     (~0.1) to spare",
+    "the rate constant k (L^(-1/3) = k (t + t0), per step) does not scale with m: the 99.5% \
+     interval of the slope of ln k against ln m (m = 6, 12, 24, all seeds) lies within \
+     [-0.5, 0.5] (the report labels every interval 95%; this one is 99.5%). An equivalence \
+     test: a real dependence k ~ m^(+-1/2) (L(T) ~ m^(-+3/2)) puts its interval inside the \
+     band with probability <= 0.25%",
 )
 .interval_within(-WIDTH_BAND, WIDTH_BAND);
 
@@ -174,19 +175,19 @@ impl Claim for LocalConvergence {
             ],
             criteria: const {
                 &[
-                LOJASIEWICZ_EXPONENT,
-                LOJASIEWICZ_CONSTANT,
-                EXACT_PL_CONSTANT,
-                EXACT_LINEAR_STEPS,
-                EXACT_LINEAR_RATE,
-                REACHES_ZERO,
-                RATE_EXPONENT,
-                NEURONS_ALIGNED,
-                CLUSTER_MASSES,
-                AWAY_NEURON_VANISHES,
-                AWAY_SYMMETRY,
-                WIDTH_INDEPENDENT_RATE,
-            ]
+                    LOJASIEWICZ_EXPONENT,
+                    LOJASIEWICZ_CONSTANT,
+                    EXACT_PL_CONSTANT,
+                    EXACT_LINEAR_STEPS,
+                    EXACT_LINEAR_RATE,
+                    REACHES_ZERO,
+                    RATE_EXPONENT,
+                    NEURONS_ALIGNED,
+                    CLUSTER_MASSES,
+                    AWAY_NEURON_VANISHES,
+                    AWAY_SYMMETRY,
+                    WIDTH_INDEPENDENT_RATE,
+                ]
             },
             controls: const {
                 &[
@@ -253,14 +254,18 @@ impl Claim for LocalConvergence {
                          O(T^-3), gradient flow is Omega(T^-3), n = 1 gives exp(-Omega(T)). \
                          Derived here: theta = (1 + 1/p)/2 (note, formula 5), the cubic split \
                          loss (note, formula 4), the certifying constants, the tolerances from \
-                         L < 1e-6. Measured at master seed 0 (quick): p = 2.83 to 3.01, the \
-                         sampled split exponents 0.66 to 0.67, the smallest |grad L| / L^(2/3) \
-                         ~1.5 at sampled points and ~0.74 along GD at m = 24 (the GD iterates lie \
-                         on the slow manifold, which random sampling misses), PL ratios ~0.4 \
-                         (m = 3) against < 0.05 (m > 3), the away neuron's mass slope -0.9 to \
-                         -1; the rate constant k decreases weakly with m (k ~ m^-0.3 over 6..24, \
-                         flattening: -0.45 from 6 to 9, -0.2 from 12 to 24).",
-            runtime: "quick (m = 3, 6, 12, 24 and the symmetric m = 7, 3 seeds, 2e4 steps; 7 control runs; 504 sampled points): about 2 s of CPU single-threaded; full (6 seeds, 1e5 steps): not yet measured",
+                         L < 1e-6. Measured over master seeds 0..20 (quick): p = 2.80 to 3.01 (lowest at m = 24), \
+                         the split exponents 0.665 to 0.666, the smallest |grad L| / L^(2/3) ~2 \
+                         at sampled points but 0.74 to 0.75 along GD at m = 24 (the GD iterates \
+                         lie on the slow manifold, which random sampling misses, so they are \
+                         tested too), PL ratios 0.42 (m = 3) against 0.04 (m > 3), the away \
+                         neuron's mass slope -0.84 to -0.89; the rate constant k decreases \
+                         weakly with m: slope -0.29 to -0.32 over m = 6..24 (flattening: -0.45 \
+                         from 6 to 9, -0.2 from 12 to 24), well inside the +-1/2 the \
+                         equivalence test excludes but not 0. The vanishing branch is derived \
+                         here, not taken from the paper: a single neuron off every teacher \
+                         direction must have zero mass at L = 0.",
+            runtime: "quick (m = 3, 6, 12, 24 and the symmetric m = 7, 3 seeds, 2e4 steps; 7 control runs; 504 sampled points): 1.7 to 2.4 s of CPU single-threaded (measured over master seeds 1..20); full (6 seeds, 1e5 steps, 9 control runs): 18 s of CPU single-threaded (93 s of wall time on the shared, loaded machine)",
             false_failure: FalseFailure::independent(
                 1,
                 1.0 - WIDTH_LEVEL,
@@ -291,8 +296,7 @@ impl Claim for LocalConvergence {
         let sampled: Vec<points::Point> = sampled.into_iter().flatten().collect();
         let exact_points: Vec<points::Point> =
             sampled.iter().copied().filter(|p| p.m == 3).collect();
-        let over_points: Vec<points::Point> =
-            sampled.iter().copied().filter(|p| p.m > 3).collect();
+        let over_points: Vec<points::Point> = sampled.iter().copied().filter(|p| p.m > 3).collect();
 
         let groups = groups(&results);
         let select = |start: Start, v: Variant, pred: &dyn Fn(usize) -> bool| -> Vec<&Group> {
@@ -327,7 +331,11 @@ impl Claim for LocalConvergence {
         let missing =
             |what: &str| ClaimError::at("controls", Cause::Missing(format!("no {what} runs")));
         let one = |v: Vec<&'_ Group<'_>>, what: &str| -> Result<(), ClaimError> {
-            if v.is_empty() { Err(missing(what)) } else { Ok(()) }
+            if v.is_empty() {
+                Err(missing(what))
+            } else {
+                Ok(())
+            }
         };
         let under = select(NearTeacher, Base, &|m| m == 2);
         one(under.clone(), "m = 2")?;
@@ -536,9 +544,12 @@ const AWAY_TILT: f64 = 0.5;
 /// keeps a positive mass has slope -> 0. -1/2 sits halfway.
 const VANISH_SLOPE_MAX: f64 = -0.5;
 
-/// Band for the slope of ln k against ln m: +-0.45, so that a width dependence m^(+-1/2)
-/// fails once the interval's half-width (~0.1 with 9 runs at 99.5%) is added.
-const WIDTH_BAND: f64 = 0.45;
+/// Band for the slope of ln k against ln m (an equivalence test): a width dependence as strong
+/// as m^(+-1/2) has its interval inside [-0.5, 0.5] only when the estimate falls short of the
+/// truth by the interval's half-width, probability <= (1 - WIDTH_LEVEL) / 2. Measured at seeds
+/// 0..20: estimates -0.29 to -0.32, lower ends >= -0.422 (half-width ~0.09, dominated by the
+/// curvature of ln k in ln m: local slopes -0.45 (6 to 9), -0.33 (9 to 12), -0.21 (12 to 24)).
+const WIDTH_BAND: f64 = 0.5;
 
 /// Level of the width-slope interval (the claim's only statistical test, alpha = 0.005).
 const WIDTH_LEVEL: f64 = 0.995;
@@ -571,9 +582,15 @@ mod tests {
     #[test]
     fn the_prose_quotes_the_bands() {
         let info = LocalConvergence.info();
-        assert!(info.statement.contains(&format!("[{}, {}]", RATE_BAND.0, RATE_BAND.1)));
+        assert!(
+            info.statement
+                .contains(&format!("[{}, {}]", RATE_BAND.0, RATE_BAND.1))
+        );
         let theta = format!("[{:.4}, {:.4}]", THETA_BAND.0, THETA_BAND.1);
-        assert!(info.statement.contains(&theta), "statement must quote {theta}");
+        assert!(
+            info.statement.contains(&theta),
+            "statement must quote {theta}"
+        );
         assert!(LOJASIEWICZ_EXPONENT.doc.contains(&theta));
         assert!((THETA_BAND.0 - 0.651_515_151_5).abs() < 1e-9);
         assert!((THETA_BAND.1 - 0.685_185_185_2).abs() < 1e-9);
@@ -585,13 +602,13 @@ mod tests {
     fn computed_thresholds_match_their_text() {
         assert!((lojasiewicz_constant_needed(20_000) - 0.548).abs() < 5e-4);
         assert!((lojasiewicz_constant_needed(100_000) - 0.245).abs() < 5e-4);
-        assert!((pl_constant_needed() - 0.2250).abs() < 5e-5);
+        assert!((pl_constant_needed() - 0.2251).abs() < 5e-5);
         let text = |s: CriterionSpec| match s.rule {
             crate::Rule::Computed(how) => how,
             _ => panic!("{} is not computed", s.name),
         };
         assert!(text(LOJASIEWICZ_CONSTANT).contains("0.548"));
-        assert!(text(EXACT_PL_CONSTANT).contains("0.2250"));
+        assert!(text(EXACT_PL_CONSTANT).contains("0.2251"));
     }
 
     #[test]
@@ -678,7 +695,10 @@ mod tests {
             .unwrap();
             let predicted = s * s * phi.powi(3) / (3.0 * std::f64::consts::PI * (1.0 - s));
             let l = loss.loss(&student).unwrap();
-            assert!((l / predicted - 1.0).abs() < 0.05, "s={s}: {l} vs {predicted}");
+            assert!(
+                (l / predicted - 1.0).abs() < 0.05,
+                "s={s}: {l} vs {predicted}"
+            );
         }
         let tol = (3.0 * std::f64::consts::PI * ZERO_LOSS).cbrt();
         assert!((ANGLE_TOL - tol).abs() < 1e-4, "{tol}");

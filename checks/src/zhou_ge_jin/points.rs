@@ -110,9 +110,11 @@ fn split_point(shape: &Shape, phi: f64) -> TwoLayerNet {
             let angle = phi * o;
             let scale = s.sqrt();
             a.push(scale);
-            w.extend((0..DIM).map(|i| {
-                scale * (f64::from(u8::from(i == j)) * angle.cos() + angle.sin() * u[i])
-            }));
+            w.extend(
+                (0..DIM).map(|i| {
+                    scale * (f64::from(u8::from(i == j)) * angle.cos() + angle.sin() * u[i])
+                }),
+            );
         }
     }
     TwoLayerNet::from_flat(DIM, a, w).expect("finite by construction")

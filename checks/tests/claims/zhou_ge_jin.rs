@@ -68,13 +68,19 @@ mod local_convergence {
         // m = 2, m = 6 (self-term doubled) and m = 12, 24 (width-scaled step)
         let expected_neurons = 3 * (3 + 6 + 12 + 24 + 7) + 2 * (2 + 6 + 12 + 24);
         assert_eq!(n.rows.len(), expected_neurons);
-        let step = column(t, "step");
-        let ends = t
-            .rows
-            .iter()
-            .filter(|r| matches!(r[step], Value::Int(20_000) | Value::Int(10_000)))
-            .count();
-        assert_eq!(ends, 3 * 5 + 2 * 4, "every run ends at its T");
+        let (step, m) = (column(t, "step"), column(t, "m"));
+        let at = |steps: i64, exact: bool| {
+            t.rows
+                .iter()
+                .filter(|r| r[step] == Value::Int(steps) && (num(&r[m]) == 3.0) == exact)
+                .count()
+        };
+        assert_eq!(
+            at(20_000, false),
+            3 * 4 + 2 * 4,
+            "every m != 3 run ends at T = 2e4"
+        );
+        assert_eq!(at(10_000, true), 3, "every m = 3 run ends at 1e4");
         // 12 geometries: m = 3 has 4 generic sizes, m = 6 and 12 also 5 split and 5 mixed
         assert_eq!(p.rows.len(), 12 * (4 + 2 * (4 + 5 + 5)));
     }
@@ -86,7 +92,11 @@ mod local_convergence {
         let o = outcome(ID);
         // m = 2 stalls: exponent ~0 (not a slower power law), mass error = the missing teacher's
         let rate = control(&o, "under-parameterised-rate");
-        assert!(rate.criterion.measured.abs() < 0.5, "{}", rate.criterion.measured);
+        assert!(
+            rate.criterion.measured.abs() < 0.5,
+            "{}",
+            rate.criterion.measured
+        );
         let masses = control(&o, "under-parameterised-masses");
         assert!((masses.criterion.measured - 1.0).abs() < 1e-2);
         // the doubled self-term is a penalty: every cluster mass ends below the teacher's
@@ -139,6 +149,10 @@ mod local_convergence {
         assert!(linear.criterion.measured.is_infinite());
         // the width-scaled step: the estimate itself (not only the interval) is far outside
         let width = control(&o, "width-dependent-step");
-        assert!(width.criterion.measured < -0.9, "{}", width.criterion.measured);
+        assert!(
+            width.criterion.measured < -0.9,
+            "{}",
+            width.criterion.measured
+        );
     }
 }

@@ -1,27 +1,12 @@
-//! The criteria of `zhou2021.local-convergence`, each over groups of runs of one (teacher,
-//! variant, m).
+//! The criteria of `zhou2021.local-convergence`, each built from its declared spec (mod.rs)
+//! over groups of runs or sets of sampled points.
 
-use crate::kit::{LEVEL, sup_abs, worst};
-use crate::stats::{MeanInterval, mean_interval, welch_difference};
+use crate::kit::{least, worst};
+use crate::stats::{LinearFit, linear_fit};
 use crate::{Comparator, Criterion};
 
+use super::points::{Family, Point, local_exponents};
 use super::*;
-
-/// The largest value, NaN if any is NaN (a failed fit must fail its criterion), `empty` if
-/// there is none.
-pub(super) fn nan_max(values: impl IntoIterator<Item = f64>, empty: f64) -> f64 {
-    let mut values = values.into_iter().peekable();
-    if values.peek().is_none() {
-        empty
-    } else {
-        worst(values)
-    }
-}
-
-/// The smallest value, NaN if any is NaN, `empty` if there is none.
-pub(super) fn nan_min(values: impl IntoIterator<Item = f64>, empty: f64) -> f64 {
-    -nan_max(values.into_iter().map(|v| -v), -empty)
-}
 
 /// Per-seed values of `f` in every group: the values and one line of detail per group.
 pub(super) fn per_group(
@@ -38,316 +23,267 @@ pub(super) fn per_group(
     (all, detail)
 }
 
-pub(super) fn exact_steps_criterion(groups: &[&Group]) -> Criterion {
-    let (steps, detail) = per_group(groups, |r| {
-        first_step_below(&r.trajectory, EXACT_TARGET).map_or(f64::INFINITY, |s| s as f64)
-    });
-    Criterion::new(
-        "exact-linear-steps",
-        nan_max(steps, f64::NAN),
-        Comparator::AtMost,
-        EXACT_HORIZON as f64,
-        "a linear rate reaches 1e-12 in a bounded number of steps (~2e3 for the orthonormal \
-         teacher, ~5e3 for the separated one); a T^-3 law from L(100) = 1e-4 is still at 1e-10 \
-         at step 1e4",
-    )
-    .with_detail(format!(
-        "first logged step with L < 1e-12, per seed: {}",
-        detail.join("; ")
-    ))
+/// The largest value, NaN if any is NaN or there is none (an empty set must not pass).
+pub(super) fn nan_max(values: impl IntoIterator<Item = f64>) -> f64 {
+    let v: Vec<f64> = values.into_iter().collect();
+    if v.is_empty() { f64::NAN } else { worst(v) }
 }
 
-pub(super) fn exact_fit_criterion(groups: &[&Group]) -> Criterion {
-    let (r2, detail) = per_group(groups, |r| exact_linear_fit(&r.trajectory).0);
-    let (_, rates) = per_group(groups, |r| exact_linear_fit(&r.trajectory).1);
-    Criterion::new(
-        "exact-linear-fit",
-        nan_min(r2, f64::NAN),
-        Comparator::AtLeast,
-        EXACT_R2_MIN,
-        "a linear rate makes log L affine in t once one mode dominates (1e-12 < L < 1e-6, past \
-         the fast transient); a power law over the same window is curved in t",
-    )
-    .with_detail(format!(
-        "R^2 of ln L against t, per seed: {}; slope (ln L per step): {}",
-        detail.join("; "),
-        rates.join("; ")
-    ))
+/// The smallest value, NaN if any is NaN or there is none.
+pub(super) fn nan_min(values: impl IntoIterator<Item = f64>) -> f64 {
+    let v: Vec<f64> = values.into_iter().collect();
+    if v.is_empty() { f64::NAN } else { least(v) }
+}
+
+/// The value farthest from the centre of `band` (NaN if any is NaN or there is none): every
+/// value lies in the band exactly when this one does.
+pub(super) fn farthest_from_centre(values: &[f64], band: (f64, f64)) -> f64 {
+    let centre = 0.5 * (band.0 + band.1);
+    if values.is_empty() || values.iter().any(|v| v.is_nan()) {
+        return f64::NAN;
+    }
+    values.iter().copied().fold(centre, |a, v| {
+        if (v - centre).abs() > (a - centre).abs() {
+            v
+        } else {
+            a
+        }
+    })
+}
+
+/// The Lojasiewicz exponent of the split family (over-parameterised) or of the generic family
+/// (exactly parameterised, for the PL control): every local exponent within THETA_BAND.
+pub(super) fn exponent_criterion(points: &[Point], family: Family, sizes: (f64, f64)) -> Criterion {
+    let mut thetas = Vec::new();
+    let mut detail = Vec::new();
+    let mut widths: Vec<usize> = points.iter().map(|p| p.m).collect();
+    widths.dedup();
+    for m in widths {
+        let of_m: Vec<Point> = points.iter().copied().filter(|p| p.m == m).collect();
+        let t = local_exponents(&of_m, family, sizes);
+        detail.push(format!("m={m}: {}", fmt_values(&t)));
+        thetas.extend(t);
+    }
+    LOJASIEWICZ_EXPONENT
+        .check(farthest_from_centre(&thetas, THETA_BAND))
+        .with_detail(format!(
+            "local exponents of the {} family between sizes {:e} and {:e}, per geometry: {}",
+            family.name(),
+            sizes.0,
+            sizes.1,
+            detail.join("; ")
+        ))
+}
+
+/// |grad L| / L^theta over the trajectory points of the given runs that `keep` accepts.
+fn trajectory_ratios<'a>(
+    groups: &'a [&Group],
+    theta: f64,
+    keep: impl Fn(&RunResult, &overparam_kernel::TrajectoryPoint) -> bool + 'a,
+) -> Vec<(String, f64)> {
+    groups
+        .iter()
+        .map(|g| {
+            let v = nan_min(g.runs.iter().flat_map(|r| {
+                r.trajectory
+                    .iter()
+                    .filter(|p| keep(r, p))
+                    .map(|p| p.grad_norm / p.loss.powf(theta))
+                    .collect::<Vec<_>>()
+            }));
+            (format!("GD {}", g.label()), v)
+        })
+        .collect()
+}
+
+/// Smallest |grad L| / L^theta over sampled points (per family and width) and trajectories.
+fn constant_detail(points: &[Point], runs: &[(String, f64)], theta: f64) -> (f64, String) {
+    let mut parts = Vec::new();
+    let mut all = Vec::new();
+    let mut keys: Vec<(Family, usize)> = points.iter().map(|p| (p.family, p.m)).collect();
+    keys.dedup();
+    keys.sort_by_key(|k| (k.1, k.0.name()));
+    keys.dedup();
+    for (family, m) in keys {
+        let v = nan_min(
+            points
+                .iter()
+                .filter(|p| p.family == family && p.m == m)
+                .map(|p| p.ratio(theta)),
+        );
+        parts.push(format!("{} m={m}: {v:.4}", family.name()));
+        all.push(v);
+    }
+    for (label, v) in runs {
+        parts.push(format!("{label}: {v:.4}"));
+        all.push(*v);
+    }
+    (nan_min(all), parts.join("; "))
+}
+
+/// |grad L| >= c L^(2/3) at every over-parameterised point (sampled and along GD).
+pub(super) fn constant_criterion(points: &[Point], over: &[&Group], steps: u64) -> Criterion {
+    let runs = trajectory_ratios(over, 2.0 / 3.0, |r, p| {
+        p.step * 10 >= r.spec.steps && p.loss > LOSS_FLOOR
+    });
+    let (c, detail) = constant_detail(points, &runs, 2.0 / 3.0);
+    let threshold = lojasiewicz_constant_needed(steps);
+    LOJASIEWICZ_CONSTANT
+        .check_against(c, Comparator::AtLeast, threshold)
+        .with_detail(format!(
+            "smallest |grad L| / L^(2/3): {detail}; needed for L(T) < {ZERO_LOSS:e} at T = {steps}: \
+             {threshold:.4}"
+        ))
+}
+
+/// The constant c with which |grad L| >= c L^(2/3) alone certifies L < ZERO_LOSS after T steps
+/// of (gradient-flow-like) GD from any start: L(tau) <= (3 / (c^2 tau))^3 with tau = lr T.
+pub(super) fn lojasiewicz_constant_needed(steps: u64) -> f64 {
+    (3.0 / (LR * steps as f64 * ZERO_LOSS.cbrt())).sqrt()
+}
+
+/// The PL constant with which |grad L| >= c L^(1/2) alone certifies L < EXACT_TARGET within
+/// EXACT_HORIZON steps from any start below START_LOSS_MAX: L(tau) <= L0 exp(-c^2 tau).
+pub(super) fn pl_constant_needed() -> f64 {
+    ((START_LOSS_MAX / EXACT_TARGET).ln() / (LR * EXACT_HORIZON as f64)).sqrt()
+}
+
+/// |grad L| >= c L^(1/2) (PL) at every point of `points` and of the runs' trajectories above
+/// the cancellation floor.
+pub(super) fn pl_criterion(points: &[Point], runs: &[&Group]) -> Criterion {
+    let ratios = trajectory_ratios(runs, 0.5, |_, p| p.loss > LOSS_FLOOR && p.step > 0);
+    let (c, detail) = constant_detail(points, &ratios, 0.5);
+    let threshold = pl_constant_needed();
+    EXACT_PL_CONSTANT
+        .check_against(c, Comparator::AtLeast, threshold)
+        .with_detail(format!(
+            "smallest |grad L| / L^(1/2): {detail}; needed for L < {EXACT_TARGET:e} within \
+             {EXACT_HORIZON} steps from L0 <= {START_LOSS_MAX:e}: {threshold:.4}"
+        ))
+}
+
+pub(super) fn exact_steps_criterion(groups: &[&Group]) -> Criterion {
+    let (steps, detail) = per_group(groups, |r| {
+        first_step_below(&r.trajectory, EXACT_TARGET)
+            .filter(|&s| s <= EXACT_HORIZON)
+            .map_or(f64::INFINITY, |s| s as f64)
+    });
+    EXACT_LINEAR_STEPS
+        .check(nan_max(steps))
+        .with_detail(format!(
+            "first logged step with L < {EXACT_TARGET:e} (inf: not within {EXACT_HORIZON}), per seed: {}",
+            detail.join("; ")
+        ))
+}
+
+pub(super) fn exact_rate_criterion(groups: &[&Group]) -> Criterion {
+    let (slopes, detail) = per_group(groups, exact_inverse_rate_slope);
+    EXACT_LINEAR_RATE
+        .check(nan_max(slopes))
+        .with_detail(format!(
+            "slope dg/dt of g = -1/(d ln L/dt) over {:e} < L < {:e}, per seed: {}",
+            EXACT_WINDOW.0,
+            EXACT_WINDOW.1,
+            detail.join("; ")
+        ))
 }
 
 pub(super) fn reaches_zero_criterion(groups: &[&Group]) -> Criterion {
-    let (losses, mut detail) = per_group(groups, |r| r.final_loss);
-    for g in groups {
-        let diverged: Vec<u64> = g.runs.iter().filter_map(|r| r.diverged_at).collect();
-        if !diverged.is_empty() {
-            detail.push(format!("{}: diverged after steps {diverged:?}", g.label()));
-        }
-    }
-    Criterion::new(
-        "overparam-reaches-zero",
-        nan_max(losses, f64::NAN),
-        Comparator::LessThan,
-        ZERO_LOSS,
-        "the T^-3 law from the reference L(1e4) ~ 4e-7 predicts L(2e5) ~ 5e-11: 1e-8 leaves a \
-         factor 200; a stalled run stays above 1e-2",
-    )
-    .with_detail(format!("L(T) per seed: {}", detail.join("; ")))
+    let (losses, detail) = per_group(groups, |r| r.final_loss);
+    REACHES_ZERO
+        .check(nan_max(losses))
+        .with_detail(format!("L(T) per seed: {}", detail.join("; ")))
 }
 
-/// Which end of the per-group t-intervals a criterion bounds.
-#[derive(Clone, Copy)]
-pub(super) enum End {
-    /// Every interval's lower end must be >= the threshold.
-    Low,
-    /// Every interval's upper end must be <= the threshold.
-    High,
-}
-
-/// A criterion on the 95% t-interval (over seeds) of a per-seed estimate `f` in every group:
-/// the whole interval must lie on the right side of `threshold`.
-pub(super) fn interval_criterion(
-    name: &str,
-    groups: &[&Group],
-    f: impl Fn(&RunResult) -> f64,
-    end: End,
-    threshold: f64,
-    reason: &str,
-    quantity: &str,
-) -> Criterion {
-    let mut detail = Vec::new();
-    let mut ends = Vec::new();
-    for g in groups {
-        let per_seed = g.per_seed(&f);
-        let i = mean_interval(&per_seed, LEVEL);
-        detail.push(format!(
-            "{}: {} (per seed {})",
-            g.label(),
-            fmt_interval(i),
-            fmt_values(&per_seed)
-        ));
-        ends.push(i.map_or(f64::NAN, |i| match end {
-            End::Low => i.low,
-            End::High => i.high,
-        }));
-    }
-    let (measured, comparator) = match end {
-        End::Low => (nan_min(ends, f64::NAN), Comparator::AtLeast),
-        End::High => (nan_max(ends, f64::NAN), Comparator::AtMost),
-    };
-    Criterion::new(name, measured, comparator, threshold, reason).with_detail(format!(
-        "{quantity}, mean [95% t-interval over seeds]: {}",
-        detail.join("; ")
-    ))
-}
-
-pub(super) fn rate_upper_criterion(groups: &[&Group]) -> Criterion {
-    interval_criterion(
-        "rate-at-least-cubic",
-        groups,
-        |r| last_decade_slope(&r.trajectory),
-        End::High,
-        SLOPE_BAND.1,
-        &format!(
-            "T^-3 (Xu & Du) seen over [T/10, T]: L ~ C (t + t0)^-3 has a last-decade slope <= {hi} \
-             once the offset t0 < 0.7 T/10; the whole 95% t-interval over seeds must be below {hi}",
-            hi = SLOPE_BAND.1
-        ),
-        "log-log slope of L over [T/10, T]",
-    )
-}
-
-pub(super) fn rate_lower_criterion(groups: &[&Group], f: impl Fn(&RunResult) -> f64) -> Criterion {
-    interval_criterion(
-        "rate-at-most-cubic",
-        groups,
-        f,
-        End::Low,
-        SLOPE_BAND.0,
-        &format!(
-            "Xu & Du's Omega(T^-3) lower bound: L decays no faster than T^-3 (sub-linear, not \
-             exponential); 10% below -3 allows for seeds and discretisation; the whole 95% \
-             t-interval over seeds must be above {}",
-            SLOPE_BAND.0
-        ),
-        "log-log slope of L",
-    )
-}
-
-pub(super) fn theta_low_criterion(groups: &[&Group], f: impl Fn(&RunResult) -> f64) -> Criterion {
-    interval_criterion(
-        "gradient-exponent-low",
-        groups,
-        f,
-        End::Low,
-        THETA_BAND.0,
-        &format!(
-            "|grad L| >= c L^theta gives L ~ t^-1/(2 theta - 1) under gradient flow; the slope \
-             band's end {} maps to theta = (1 + 1/{})/2 = {:.3} (PL, a linear rate, is theta = \
-             1/2); the whole 95% t-interval over seeds must be above it",
-            SLOPE_BAND.0, -SLOPE_BAND.0, THETA_BAND.0
-        ),
-        "fitted theta",
-    )
-}
-
-pub(super) fn theta_high_criterion(groups: &[&Group]) -> Criterion {
-    let criterion = interval_criterion(
-        "gradient-exponent-high",
-        groups,
-        |r| gradient_exponent(&r.trajectory, in_tail).0,
-        End::High,
-        THETA_BAND.1,
-        &format!(
-            "the slope band's end {} maps to theta = (1 + 1/{})/2 = {:.3}; the whole 95% \
-             t-interval over seeds must be below it (theta = 1, a 1/T rate, is excluded)",
-            SLOPE_BAND.1, -SLOPE_BAND.1, THETA_BAND.1
-        ),
-        "fitted theta",
-    );
-    let constants: Vec<String> = groups
-        .iter()
-        .map(|g| {
-            let c = g.interval(|r| gradient_exponent(&r.trajectory, in_tail).1);
-            let ratio = nan_min(
-                g.runs.iter().flat_map(|r| {
-                    r.trajectory
-                        .iter()
-                        .filter(|p| in_tail(p) && p.loss > LOSS_FLOOR)
-                        .map(|p| p.grad_norm / p.loss)
-                }),
-                f64::NAN,
-            );
-            format!(
-                "{}: ln c {}, min |grad L| / L {ratio:.3e}",
-                g.label(),
-                fmt_interval(c)
-            )
-        })
-        .collect();
-    let detail = format!(
-        "{}; constants over the tail: {}",
-        criterion.detail,
-        constants.join("; ")
-    );
-    criterion.with_detail(detail)
+pub(super) fn rate_exponent_criterion(groups: &[&Group]) -> Criterion {
+    let (p, detail) = per_group(groups, rate_exponent);
+    RATE_EXPONENT
+        .check(farthest_from_centre(&p, RATE_BAND))
+        .with_detail(format!(
+            "p = 1 / (slope of g = -1/(d ln L/dt) against t) over [T/10, T], per seed (measured: \
+         the one farthest from the band's centre): {}",
+            detail.join("; ")
+        ))
 }
 
 pub(super) fn alignment_criterion(groups: &[&Group]) -> Criterion {
-    let (angles, detail) = per_group(groups, |r| max_angle(&r.neurons));
-    Criterion::new(
-        "neurons-aligned",
-        nan_max(angles, f64::NAN),
-        Comparator::LessThan,
-        ANGLE_TOL,
-        "two equal neurons at +-phi about their teacher cost L = (2 phi)^3 / (48 pi) (cubic term \
-         of kappa): L(T) ~ 1e-10 means phi ~ 1.2e-3, and 5e-3 rad corresponds to L ~ 7e-9 < 1e-8; \
-         a neuron off every teacher is >= 0.5 rad away",
-    )
-    .with_detail(format!(
-        "largest angle (rad) to the nearest teacher over neurons with |a||w| >= 1e-3, per seed: {}",
+    let (angles, detail) = per_group(groups, max_angle);
+    NEURONS_ALIGNED.check(nan_max(angles)).with_detail(format!(
+        "largest |a_i w_i|^(2/3) x angle (rad) to the nearest teacher over all neurons but the \
+         away neuron, per seed: {}",
         detail.join("; ")
     ))
 }
 
 pub(super) fn mass_criterion(groups: &[&Group]) -> Criterion {
-    let (errors, detail) = per_group(groups, |r| {
-        if r.neurons.is_empty() {
-            f64::INFINITY
-        } else {
-            max_mass_error(&r.neurons, &r.spec.teacher.network())
-        }
-    });
-    Criterion::new(
-        "cluster-masses",
-        nan_max(errors, f64::NAN),
-        Comparator::LessThan,
-        MASS_TOL,
-        "aligned neurons with mass errors delta cost L >= lambda_min(K*) |delta|^2 / 2 with \
-         lambda_min = 0.34: L(T) ~ 1e-10 allows |delta| ~ 2.4e-5, 1e-4 keeps a factor 4; a \
-         teacher without students has error equal to its mass",
-    )
-    .with_detail(format!(
-        "largest |sum of a_i |w_i| on teacher j - a_j* |w_j*||, per seed: {}",
-        detail.join("; ")
-    ))
-}
-
-pub(super) fn slope_agreement_criterion(groups: &[&Group]) -> Criterion {
-    let slopes: Vec<Vec<f64>> = groups
+    let (errors, detail) = per_group(groups, max_mass_error);
+    let signs: Vec<String> = groups
         .iter()
-        .map(|g| g.per_seed(|r| last_decade_slope(&r.trajectory)))
+        .map(|g| {
+            let e: Vec<f64> = g.runs.iter().flat_map(|r| signed_mass_errors(r)).collect();
+            format!("{}: {}", g.label(), fmt_values(&e))
+        })
         .collect();
-    let mut far = Vec::new();
-    let mut detail = Vec::new();
-    for i in 0..groups.len() {
-        for j in (i + 1)..groups.len() {
-            if groups[i].teacher != groups[j].teacher {
-                continue;
-            }
-            let diff = welch_difference(&slopes[i], &slopes[j], LEVEL);
-            far.push(diff.map_or(f64::NAN, |d| sup_abs([d.low, d.high])));
-            detail.push(format!(
-                "{} minus m={}: {}",
-                groups[i].label(),
-                groups[j].m,
-                fmt_interval(diff)
-            ));
-        }
-    }
-    Criterion::new(
-        "width-independent-slope",
-        nan_max(far, f64::NAN),
-        Comparator::AtMost,
-        SLOPE_AGREEMENT,
-        "the rate, hence the exponent, does not depend on m; finite-T slopes may differ only \
-         through the onset offset t0 of the cubic regime: for t0 <= T/34 the last-decade slopes \
-         of C (t + t0)^-3 lie in [-3, -2.7], so the whole Welch 95% interval of the difference \
-         of mean slopes must lie within +-0.3 (T^-2 against T^-3 would differ by 1)",
-    )
-    .with_detail(format!(
-        "difference of mean last-decade slopes, mean [95% Welch interval]: {}",
+    CLUSTER_MASSES.check(nan_max(errors)).with_detail(format!(
+        "largest |sum of a_i |w_i| on teacher j - a_j* |w_j*||, per seed: {}; signed errors per \
+         teacher: {}",
+        detail.join("; "),
+        signs.join("; ")
+    ))
+}
+
+pub(super) fn vanish_criterion(groups: &[&Group]) -> Criterion {
+    let (slopes, detail) = per_group(groups, away_mass_slope);
+    let (masses, _) = per_group(groups, |r| r.away_mass.map_or(f64::NAN, |m| m.1));
+    let (angles, _) = per_group(groups, |r| {
+        r.neurons.last().and_then(|n| n.angle).unwrap_or(f64::NAN)
+    });
+    AWAY_NEURON_VANISHES
+        .check(nan_max(slopes))
+        .with_detail(format!(
+            "log-log slope of the away neuron's mass |a||w| over [T/10, T], per seed: {}; its \
+             mass at T: {}; its angle to the nearest teacher at T (rad): {}",
+            detail.join("; "),
+            fmt_values(&masses),
+            fmt_values(&angles)
+        ))
+}
+
+pub(super) fn symmetry_criterion(groups: &[&Group]) -> Criterion {
+    let (res, detail) = per_group(groups, |r| r.symmetry_residual.unwrap_or(f64::NAN));
+    AWAY_SYMMETRY.check(nan_max(res)).with_detail(format!(
+        "max(|w_1 - w_2|, |w_2 - w_3|) of the away neuron at T, per seed: {}",
         detail.join("; ")
     ))
 }
 
-pub(super) fn loss_ratio_criterion(groups: &[&Group]) -> Criterion {
-    let mut detail = Vec::new();
-    let mut by_teacher: Vec<(TeacherKind, Vec<f64>)> = Vec::new();
-    for g in groups {
-        let logs = g.per_seed(|r| r.final_loss.ln());
-        let geo = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
-        detail.push(format!("{}: {:.3e}", g.label(), geo));
-        match by_teacher.iter_mut().find(|(t, _)| *t == g.teacher) {
-            Some((_, v)) => v.push(geo),
-            None => by_teacher.push((g.teacher, vec![geo])),
-        }
-    }
-    let ratios = by_teacher
+/// Slope of ln k against ln m over the runs of `groups` (k: rate_constant), with its
+/// WIDTH_LEVEL interval.
+pub(super) fn width_fit(groups: &[&Group]) -> Option<LinearFit> {
+    let (x, y): (Vec<f64>, Vec<f64>) = groups
         .iter()
-        .map(|(_, v)| nan_max(v.iter().copied(), f64::NAN) / nan_min(v.iter().copied(), f64::NAN));
-    Criterion::new(
-        "width-independent-loss",
-        nan_max(ratios, f64::NAN),
-        Comparator::AtMost,
-        LOSS_RATIO_MAX,
-        "under L ~ C (lr t)^-3 a clock that depends on the width (step scaled by the width ratio \
-         2) changes L(T) by 8; 5 sits between that and the same clock (reference ratio 2.5)",
-    )
-    .with_detail(format!(
-        "geometric mean of L(T) over seeds: {}",
-        detail.join("; ")
-    ))
+        .flat_map(|g| {
+            g.runs
+                .iter()
+                .map(|r| ((g.m as f64).ln(), rate_constant(r).ln()))
+        })
+        .unzip();
+    linear_fit(&x, &y, WIDTH_LEVEL)
 }
 
-pub(super) fn fmt_interval(i: Option<MeanInterval>) -> String {
-    i.map_or("n/a".to_owned(), |i| {
-        format!("{:.4} [{:.4}, {:.4}]", i.mean, i.low, i.high)
-    })
+pub(super) fn width_criterion(groups: &[&Group]) -> Criterion {
+    let (_, detail) = per_group(groups, rate_constant);
+    WIDTH_INDEPENDENT_RATE
+        .check_slope(width_fit(groups))
+        .with_detail(format!(
+            "rate constant k (slope of L^(-1/3) against t over [T/10, T], per step), per seed: {}",
+            detail.join("; ")
+        ))
 }
 
 pub(super) fn fmt_values(v: &[f64]) -> String {
     v.iter()
-        .map(|x| format!("{x:.3e}"))
+        .map(|x| format!("{x:.4e}"))
         .collect::<Vec<_>>()
         .join(", ")
 }

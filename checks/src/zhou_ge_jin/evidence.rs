@@ -1,56 +1,51 @@
-//! The evidence tables of `zhou2021.local-convergence`: trajectories, neurons and fits.
+//! The evidence tables of `zhou2021.local-convergence`: trajectories, neurons, sampled points
+//! and per-group fits.
 
 use crate::kit::LEVEL;
 use crate::stats::mean_interval;
 use crate::{Table, Value};
 
+use super::points::Point;
 use super::*;
 
-pub(super) fn evidence_tables(results: &[RunResult], groups: &[Group]) -> Vec<Table> {
-    let mut trajectory = Table::new(
-        "trajectory",
-        &[
-            "teacher",
-            "variant",
-            "m",
-            "seed",
-            "step",
-            "loss",
-            "grad_norm",
-        ],
-    );
+pub(super) fn evidence_tables(
+    results: &[RunResult],
+    groups: &[Group],
+    points: &[Point],
+) -> Vec<Table> {
+    let key_columns = ["start", "variant", "m", "seed"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        key_columns.iter().chain(extra).copied().collect()
+    };
+    let mut trajectory = Table::new("trajectory", &with(&["step", "loss", "grad_norm"]));
     let mut neurons = Table::new(
         "neurons",
-        &[
-            "teacher",
-            "variant",
-            "m",
-            "seed",
+        &with(&[
             "neuron",
             "a",
             "w_norm",
             "nearest_teacher",
             "angle",
             "contribution",
-        ],
+        ]),
     );
     for r in results {
         let s = r.spec;
-        let key = |t: &mut Vec<Value>| {
-            t.push(s.teacher.name().into());
-            t.push(s.variant.name().into());
-            t.push(s.m.into());
-            t.push(Value::Int(s.seed as i64));
+        let key = || -> Vec<Value> {
+            vec![
+                s.start.name().into(),
+                s.variant.name().into(),
+                s.m.into(),
+                Value::Int(s.seed as i64),
+            ]
         };
         for p in &r.trajectory {
-            let mut row = Vec::new();
-            key(&mut row);
+            let mut row = key();
             row.extend([Value::Int(p.step as i64), p.loss.into(), p.grad_norm.into()]);
             trajectory.push(row);
         }
         for (i, n) in r.neurons.iter().enumerate() {
-            let mut row = Vec::new();
-            key(&mut row);
+            let mut row = key();
             row.extend([
                 i.into(),
                 n.a.into(),
@@ -62,10 +57,35 @@ pub(super) fn evidence_tables(results: &[RunResult], groups: &[Group]) -> Vec<Ta
             neurons.push(row);
         }
     }
+    let mut sampled = Table::new(
+        "points",
+        &[
+            "family",
+            "m",
+            "geometry",
+            "size",
+            "loss",
+            "grad_norm",
+            "ratio_2_3",
+            "ratio_1_2",
+        ],
+    );
+    for p in points {
+        sampled.push(vec![
+            p.family.name().into(),
+            p.m.into(),
+            p.geometry.into(),
+            p.size.into(),
+            p.loss.into(),
+            p.grad_norm.into(),
+            p.ratio(2.0 / 3.0).into(),
+            p.ratio(0.5).into(),
+        ]);
+    }
     let mut fits = Table::new(
         "fits",
         &[
-            "teacher", "variant", "m", "quantity", "estimate", "ci_low", "ci_high",
+            "start", "variant", "m", "quantity", "estimate", "ci_low", "ci_high",
         ],
     );
     for g in groups {
@@ -82,7 +102,7 @@ pub(super) fn evidence_tables(results: &[RunResult], groups: &[Group]) -> Vec<Ta
                 None => (Value::Missing, Value::Missing, Value::Missing),
             };
             fits.push(vec![
-                g.teacher.name().into(),
+                g.start.name().into(),
                 g.variant.name().into(),
                 g.m.into(),
                 quantity.into(),
@@ -91,19 +111,7 @@ pub(super) fn evidence_tables(results: &[RunResult], groups: &[Group]) -> Vec<Ta
                 hi,
             ]);
         };
-        if g.variant == Variant::SelfTermDropped {
-            push(
-                "diverged_at_step",
-                g.per_seed(|r| r.diverged_at.map_or(f64::NAN, |s| s as f64)),
-            );
-            continue;
-        }
-        if g.m == 3 {
-            // at the rounding floor, where L may come out as -1e-16
-            push("final_loss", g.per_seed(|r| r.final_loss));
-        } else {
-            push("log_final_loss", g.per_seed(|r| r.final_loss.ln()));
-        }
+        push("final_loss", g.per_seed(|r| r.final_loss));
         if g.m == 3 {
             push(
                 "first_step_below_1e-12",
@@ -111,53 +119,16 @@ pub(super) fn evidence_tables(results: &[RunResult], groups: &[Group]) -> Vec<Ta
                     first_step_below(&r.trajectory, EXACT_TARGET).map_or(f64::NAN, |s| s as f64)
                 }),
             );
-            push(
-                "linear_rate_ln_loss_per_step",
-                g.per_seed(|r| exact_linear_fit(&r.trajectory).1),
-            );
-            push(
-                "linear_fit_r2",
-                g.per_seed(|r| exact_linear_fit(&r.trajectory).0),
-            );
-            push(
-                "window_slope_1e-10_1e-4",
-                g.per_seed(|r| window_slope(&r.trajectory, (1e-10, 1e-4))),
-            );
-            push(
-                "window_theta_1e-13_1e-4",
-                g.per_seed(|r| gradient_exponent(&r.trajectory, |p| p.loss < 1e-4).0),
-            );
+            push("inverse_rate_slope", g.per_seed(exact_inverse_rate_slope));
         } else {
-            push(
-                "last_decade_slope",
-                g.per_seed(|r| last_decade_slope(&r.trajectory)),
-            );
-            // a stalled run (m < m*) has no rate law and no meaningful exponent
-            if g.m > 3 {
-                push(
-                    "offset_fit_exponent",
-                    g.per_seed(|r| offset_power_law(&r.trajectory).0),
-                );
-                push(
-                    "offset_fit_t0",
-                    g.per_seed(|r| offset_power_law(&r.trajectory).1),
-                );
-                push(
-                    "lojasiewicz_theta",
-                    g.per_seed(|r| gradient_exponent(&r.trajectory, in_tail).0),
-                );
-                push(
-                    "lojasiewicz_ln_c",
-                    g.per_seed(|r| gradient_exponent(&r.trajectory, in_tail).1),
-                );
-            }
+            push("rate_exponent", g.per_seed(rate_exponent));
+            push("rate_constant", g.per_seed(rate_constant));
         }
-        push("max_angle", g.per_seed(|r| max_angle(&r.neurons)));
-        let teacher = g.teacher.network();
-        push(
-            "max_mass_error",
-            g.per_seed(|r| max_mass_error(&r.neurons, &teacher)),
-        );
+        if g.start == Start::AwayNeuron {
+            push("away_mass_slope", g.per_seed(away_mass_slope));
+        }
+        push("max_angle", g.per_seed(max_angle));
+        push("max_mass_error", g.per_seed(max_mass_error));
     }
-    vec![trajectory, neurons, fits]
+    vec![trajectory, neurons, sampled, fits]
 }

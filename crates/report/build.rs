@@ -27,7 +27,26 @@ fn main() {
         "cargo:rustc-env=OVERPARAM_TARGET={}",
         std::env::var("TARGET").unwrap_or_default()
     );
-    for path in [".git/HEAD", ".git/index", ".git/refs"] {
-        println!("cargo:rerun-if-changed={root}/{path}");
+    // In a git worktree `.git` is a file: ask git where HEAD and the index (per worktree) and
+    // the refs (shared) live, so that a commit in any checkout rebuilds with the new commit id.
+    let git_dir = run("git", &["-C", root, "rev-parse", "--absolute-git-dir"]);
+    let common = run("git", &["-C", root, "rev-parse", "--git-common-dir"]).map(|c| {
+        if c.starts_with('/') {
+            c
+        } else {
+            format!("{root}/{c}")
+        }
+    });
+    // Only paths that exist: cargo reruns the script on every build for a missing one.
+    let watched = git_dir
+        .iter()
+        .flat_map(|d| [format!("{d}/HEAD"), format!("{d}/index")])
+        .chain(
+            common
+                .iter()
+                .flat_map(|d| [format!("{d}/refs"), format!("{d}/packed-refs")]),
+        );
+    for path in watched.filter(|p| std::path::Path::new(p).exists()) {
+        println!("cargo:rerun-if-changed={path}");
     }
 }

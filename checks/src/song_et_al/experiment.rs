@@ -123,7 +123,6 @@ pub(super) struct SigmaCell {
     pub(super) seed: u64,
     /// sigma_n(phi(W0 X)), the n-th singular value (the thin SVD's smallest, d1 >= n).
     pub(super) mu: f64,
-    pub(super) sigma_max: f64,
     pub(super) residual: f64,
 }
 
@@ -157,7 +156,6 @@ pub(super) fn sigma_cell(
         d1,
         seed,
         mu: svd.smallest(),
-        sigma_max: svd.largest(),
         residual,
     })
 }

@@ -47,13 +47,11 @@ pub(super) fn band_criterion(cells: &[&SigmaCell], n: usize, lambda_min: f64) ->
         })
         .collect::<Vec<_>>()
         .join("; ");
-    SIGMA_BAND
-        .check(measured)
-        .with_detail(format!(
-            "lambda_min(K_inf) = {lambda_min:.5e}; largest deviation in units of the allowance \
+    SIGMA_BAND.check(measured).with_detail(format!(
+        "lambda_min(K_inf) = {lambda_min:.5e}; largest deviation in units of the allowance \
              over {} draws: {measured:.3}; {per_width}",
-            used.len()
-        ))
+        used.len()
+    ))
 }
 
 pub(super) fn widths(cells: &[&SigmaCell]) -> Vec<usize> {
@@ -108,7 +106,11 @@ pub(super) fn width_exponent_criterion(
         .iter()
         .map(|s| match s.threshold {
             Some(t) => format!("n={}: d1*={t:.1} ({:.2} n)", s.n, t / s.n as f64),
-            None => format!("n={}: not reached by d1={}", s.n, s.levels.last().map_or(0, |l| l.d1)),
+            None => format!(
+                "n={}: not reached by d1={}",
+                s.n,
+                s.levels.last().map_or(0, |l| l.d1)
+            ),
         })
         .collect::<Vec<_>>()
         .join("; ");
@@ -161,7 +163,11 @@ pub(super) fn rate_criterion(runs: &[&Trajectory]) -> Criterion {
                 r.mean_decay_ratio,
                 r.final_loss / r.initial_loss,
                 r.steps,
-                if r.reached { "" } else { " (target not reached)" },
+                if r.reached {
+                    ""
+                } else {
+                    " (target not reached)"
+                },
                 if r.diverged { " (diverged)" } else { "" },
             )
         })

@@ -24,7 +24,15 @@ pub(super) fn evidence_tables(e: EvidenceInputs) -> Vec<Table> {
     let lambda = e.base.lambda_min;
     let mut sigma = Table::new(
         "sigma_min",
-        &["d1", "seed", "mu", "mu_predicted", "ratio", "band_low", "band_high"],
+        &[
+            "d1",
+            "seed",
+            "mu",
+            "mu_predicted",
+            "ratio",
+            "band_low",
+            "band_high",
+        ],
     );
     for c in e.at_n_cells.iter().chain(e.sigma_cells) {
         let d1 = c.d1 as f64;
@@ -42,7 +50,14 @@ pub(super) fn evidence_tables(e: EvidenceInputs) -> Vec<Table> {
     let mut trajectory = Table::new(
         "trajectory",
         &[
-            "run", "d1", "seed", "step", "loss", "bound", "sigma_min", "pl_ratio",
+            "run",
+            "d1",
+            "seed",
+            "step",
+            "loss",
+            "bound",
+            "sigma_min",
+            "pl_ratio",
         ],
     );
     for r in e.runs {

@@ -26,11 +26,28 @@ mod subquadratic_width {
         };
         assert_eq!(
             columns("sigma_min"),
-            ["d1", "seed", "mu", "mu_predicted", "ratio", "band_low", "band_high"]
+            [
+                "d1",
+                "seed",
+                "mu",
+                "mu_predicted",
+                "ratio",
+                "band_low",
+                "band_high"
+            ]
         );
         assert_eq!(
             columns("trajectory"),
-            ["run", "d1", "seed", "step", "loss", "bound", "sigma_min", "pl_ratio"]
+            [
+                "run",
+                "d1",
+                "seed",
+                "step",
+                "loss",
+                "bound",
+                "sigma_min",
+                "pl_ratio"
+            ]
         );
         assert_eq!(
             columns("width"),
@@ -39,8 +56,7 @@ mod subquadratic_width {
         assert_eq!(columns("fits"), ["quantity", "n", "value", "low", "high"]);
         // quick profile: (1 control + 4) widths x 5 seeds of sigma_min, 8 values of n scanned
         assert_eq!(o.table("sigma_min").unwrap().rows.len(), 25);
-        let ns: std::collections::BTreeSet<String> =
-            column(&o, "width", "n").into_iter().collect();
+        let ns: std::collections::BTreeSet<String> = column(&o, "width", "n").into_iter().collect();
         assert_eq!(ns.len(), 8);
         // the scan never trains: d0 is the same at every n
         let d0s: std::collections::BTreeSet<String> =
@@ -94,13 +110,20 @@ mod subquadratic_width {
                 .criterion
         };
         let at_n = control("width-at-n");
-        assert!(at_n.measured > 0.0 && at_n.measured < 0.5, "{}", at_n.measured);
+        assert!(
+            at_n.measured > 0.0 && at_n.measured < 0.5,
+            "{}",
+            at_n.measured
+        );
         let n = column(&o, "sigma_min", "d1");
         let mu = column(&o, "sigma_min", "mu");
         let smallest = n.iter().map(|d| d.parse::<usize>().unwrap()).min().unwrap();
         for (d, m) in n.iter().zip(&mu) {
             if d.parse::<usize>().unwrap() == smallest {
-                assert!(m.parse::<f64>().unwrap() > 0.0, "mu0 is measured, not set to 0");
+                assert!(
+                    m.parse::<f64>().unwrap() > 0.0,
+                    "mu0 is measured, not set to 0"
+                );
             }
         }
 
@@ -113,6 +136,10 @@ mod subquadratic_width {
         assert!(mean_loss.detail.contains("target not reached"));
 
         let wrong = control("wrong-gradient");
-        assert!(wrong.measured < 0.5 && wrong.measured >= 0.25, "{}", wrong.measured);
+        assert!(
+            wrong.measured < 0.5 && wrong.measured >= 0.25,
+            "{}",
+            wrong.measured
+        );
     }
 }

@@ -3,7 +3,9 @@
 //! instead of failing, and stops when asked.
 
 use overparam_kernel::shallow::descent::{FixedStepSettings, fixed_step_descent};
-use overparam_kernel::{Activation, Evaluation, GradientVariant, SeedPath, ShallowData, ShallowNet};
+use overparam_kernel::{
+    Activation, Evaluation, GradientVariant, SeedPath, ShallowData, ShallowNet,
+};
 
 fn problem(seed: u64, d0: usize, d1: usize, n: usize) -> (ShallowData, ShallowNet) {
     let mut rng = SeedPath::new(seed, "test", "fixed-step", 0).rng();
@@ -59,7 +61,8 @@ fn takes_exactly_the_constant_steps() {
         assert_eq!(h, r.loss);
         assert_eq!(r.eta, eta);
         assert_eq!(r.backtracks, 0);
-        eval.backward(&manual, &data, GradientVariant::Exact).unwrap();
+        eval.backward(&manual, &data, GradientVariant::Exact)
+            .unwrap();
         next.assign_step(&manual, &eval, eta);
         std::mem::swap(&mut manual, &mut next);
     }
@@ -118,7 +121,8 @@ fn mean_loss_variant_divides_both_layers_by_n() {
     exact.forward(&net, &data, Activation::Gelu).unwrap();
     let mut mean = exact.clone();
     exact.backward(&net, &data, GradientVariant::Exact).unwrap();
-    mean.backward(&net, &data, GradientVariant::MeanLoss).unwrap();
+    mean.backward(&net, &data, GradientVariant::MeanLoss)
+        .unwrap();
     for j in 0..3 {
         for i in 0..5 {
             assert_eq!(mean.grad_w[(i, j)] * 8.0, exact.grad_w[(i, j)]);

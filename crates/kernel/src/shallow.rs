@@ -394,6 +394,10 @@ pub enum GradientVariant {
     /// gradient of ||.||^2 / 2 mixed into the gradient of ||.||^2 (the classic normalisation
     /// slip). It exists only for negative controls.
     OutputLayerWithoutFactorTwo,
+    /// A deliberately wrong gradient: the gradient of the mean loss h / n instead of h (both
+    /// layers scaled by 1/n), the "no 1/n" slip of the paper note. It exists only for negative
+    /// controls.
+    MeanLoss,
 }
 
 /// Buffers of one forward/backward evaluation (allocated once per shape).
@@ -503,9 +507,11 @@ impl Evaluation {
         data: &ShallowData,
         variant: GradientVariant,
     ) -> Result<(), ShallowError> {
-        let v_scale = match variant {
-            GradientVariant::Exact => 2.0,
-            GradientVariant::OutputLayerWithoutFactorTwo => 1.0,
+        let n = data.len() as f64;
+        let (v_scale, w_scale) = match variant {
+            GradientVariant::Exact => (2.0, 2.0),
+            GradientVariant::OutputLayerWithoutFactorTwo => (1.0, 2.0),
+            GradientVariant::MeanLoss => (2.0 / n, 2.0 / n),
         };
         matmul(
             self.grad_v.as_mut(),
@@ -534,7 +540,7 @@ impl Evaluation {
             Accum::Replace,
             self.back.as_ref(),
             data.x.transpose(),
-            2.0,
+            w_scale,
             Par::Seq,
         );
         if !(self.grad_w.norm_l2().is_finite() && self.grad_v.norm_l2().is_finite()) {

@@ -304,3 +304,122 @@ fn max_abs_vtr(net: &ShallowNet, eval: &Evaluation) -> f64 {
     }
     m
 }
+
+/// How a fixed-step run is configured.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedStepSettings {
+    pub activation: Activation,
+    pub gradient: GradientVariant,
+    /// The constant step size eta (the theorem's GD: w_{i+1} = w_i - eta grad h(w_i)).
+    pub eta: f64,
+    /// Step budget.
+    pub max_steps: usize,
+    /// Stop as soon as h_t <= target_ratio * h_0.
+    pub target_ratio: f64,
+    /// Compute sigma_min and sigma_max of Phi_t exactly at every iterate (else NaN).
+    pub track_spectrum: bool,
+}
+
+/// Gradient descent with a **constant** step `settings.eta`: no backtracking, no step
+/// adaptation, so nothing in the runner guarantees that a step decreases the loss (unlike
+/// [`gradient_descent`], whose descent-lemma check makes every accepted step contract). The
+/// loss sequence is therefore an experimental outcome. `on_step` sees every step and returns
+/// whether to continue (a caller stops a run once the prediction it tests has failed). A run
+/// whose loss leaves the floating-point range ends with `diverged` set instead of an error.
+pub fn fixed_step_descent(
+    net: &mut ShallowNet,
+    data: &ShallowData,
+    settings: &FixedStepSettings,
+    mut on_step: impl FnMut(&StepRecord) -> bool,
+) -> Result<FixedStepSummary, DescentError> {
+    let act = settings.activation;
+    let mut current = Evaluation::for_problem(net, data)?;
+    let mut trial_eval = current.clone();
+    let mut trial_net = net.clone();
+    let mut gram = settings
+        .track_spectrum
+        .then(|| GramSpectrum::new(data.len()));
+    let initial_loss = current.forward(net, data, act)?;
+    current.backward(net, data, settings.gradient)?;
+    let target = settings.target_ratio * initial_loss;
+    let mut steps = 0;
+    let mut diverged = false;
+    let mut stopped = false;
+    while steps < settings.max_steps && current.loss > target {
+        let (sigma_min, sigma_max, gram_trace_error) = match gram.as_mut() {
+            Some(g) => {
+                let e = g.compute(current.phi.as_ref())?;
+                let sigma_min = if net.width() < data.len() {
+                    0.0
+                } else {
+                    e.sigma_min()
+                };
+                (sigma_min, e.sigma_max(), e.trace_error)
+            }
+            None => (f64::NAN, f64::NAN, 0.0),
+        };
+        let grad_sq = current.grad_norm_sq();
+        let grad_v_sq = current.grad_v_norm_sq();
+        let v_norm = net.v.norm_l2();
+        trial_net.assign_step(net, &current, settings.eta);
+        let next_loss = match trial_eval.forward(&trial_net, data, act) {
+            Ok(h) => h,
+            Err(ShallowError::NonFinite { .. }) => {
+                diverged = true;
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match trial_eval.backward(&trial_net, data, settings.gradient) {
+            Ok(()) => {}
+            Err(ShallowError::NonFinite { .. }) => {
+                diverged = true;
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let go_on = on_step(&StepRecord {
+            step: steps,
+            loss: current.loss,
+            next_loss,
+            eta: settings.eta,
+            smoothness: f64::NAN,
+            backtracks: 0,
+            grad_v_sq,
+            grad_sq,
+            sigma_min,
+            sigma_max,
+            gram_trace_error,
+            v_norm,
+        });
+        std::mem::swap(net, &mut trial_net);
+        std::mem::swap(&mut current, &mut trial_eval);
+        steps += 1;
+        if !go_on {
+            stopped = true;
+            break;
+        }
+    }
+    Ok(FixedStepSummary {
+        initial_loss,
+        final_loss: current.loss,
+        steps,
+        reached_target: current.loss <= target,
+        diverged,
+        stopped,
+    })
+}
+
+/// How a fixed-step run ended.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedStepSummary {
+    pub initial_loss: f64,
+    /// h of the last finite iterate.
+    pub final_loss: f64,
+    pub steps: usize,
+    pub reached_target: bool,
+    /// The next loss was not finite: the run left the floating-point range.
+    pub diverged: bool,
+    /// `on_step` asked to stop.
+    pub stopped: bool,
+}

@@ -13,9 +13,7 @@ use crate::{
     Outcome, PlotSpec, Profile, RunContext, Table,
 };
 use overparam_kernel::critical::{Classification, Tolerances, classify};
-use overparam_kernel::descent::{
-    DescentConfig, DescentError, Stop, TrajectoryPoint, gradient_descent,
-};
+use overparam_kernel::descent::{DescentConfig, Stop, TrajectoryPoint, gradient_descent};
 use overparam_kernel::type_a::{TypeA, solve_type_a};
 use overparam_kernel::{PopulationLoss, TwoLayerNet};
 use overparam_linalg::{Par, sym_eigenvalues};
@@ -208,20 +206,20 @@ impl Claim for SpuriousFrequency {
         let mut results = run_cells(ctx, &all)?;
         let control_ends = results.pop().expect("the control cell");
         let over_ends = results.split_off(plan.exact.len());
-        let exact: Vec<(Cell, &[RunEnd])> = plan
+        let exact: Vec<CellEnds> = plan
             .exact
             .iter()
             .copied()
             .zip(results.iter().map(Vec::as_slice))
             .collect();
-        let over: Vec<(Cell, &[RunEnd])> = plan
+        let over: Vec<CellEnds> = plan
             .over
             .iter()
             .copied()
             .zip(over_ends.iter().map(Vec::as_slice))
             .collect();
         let control = (plan.control, control_ends.as_slice());
-        let groups: Vec<(Cell, &[RunEnd])> = exact.iter().chain(&over).copied().collect();
+        let groups: Vec<CellEnds> = exact.iter().chain(&over).copied().collect();
 
         let type_a_loss = type_a_losses(plan.exact.iter().map(|c| c.d).max().unwrap_or(6))?;
 
@@ -322,7 +320,7 @@ fn ended(ends: &[RunEnd]) -> u64 {
 /// The trend test over the k = d cells, with `spurious` deciding which runs count.
 fn trend_criterion(
     spec: &CriterionSpec,
-    exact: &[(Cell, &[RunEnd])],
+    exact: &[CellEnds],
     spurious: impl Fn(&RunEnd) -> bool,
 ) -> Criterion {
     let groups: Vec<Group> = exact
@@ -346,7 +344,7 @@ fn trend_criterion(
         ))
 }
 
-fn drop_criterion(exact: &[(Cell, &[RunEnd])], over: &[(Cell, &[RunEnd])]) -> Criterion {
+fn drop_criterion(exact: &[CellEnds], over: &[CellEnds]) -> Criterion {
     let pairs: Vec<_> = over
         .iter()
         .map(|o| {
@@ -364,7 +362,7 @@ fn drop_criterion(exact: &[(Cell, &[RunEnd])], over: &[(Cell, &[RunEnd])]) -> Cr
 }
 
 /// The drop tests, k = d against the second cell of each pair, Bonferroni-adjusted.
-fn drop_tests(pairs: &[((Cell, &[RunEnd]), (Cell, &[RunEnd]))]) -> Criterion {
+fn drop_tests(pairs: &[(CellEnds, CellEnds)]) -> Criterion {
     let mut details = Vec::new();
     let mut ps = Vec::new();
     for ((bc, be), (oc, oe)) in pairs {
@@ -399,7 +397,7 @@ fn drop_tests(pairs: &[((Cell, &[RunEnd]), (Cell, &[RunEnd]))]) -> Criterion {
     DROP.check(adjusted).with_detail(details.join("; "))
 }
 
-fn minima_criterion(groups: &[(Cell, &[RunEnd])]) -> Criterion {
+fn minima_criterion(groups: &[CellEnds]) -> Criterion {
     let other: u64 = groups
         .iter()
         .map(|(_, e)| count(e, EndKind::OtherCritical))
@@ -454,7 +452,7 @@ fn distinct_losses(ends: &[RunEnd]) -> Vec<(f64, usize)> {
 
 fn type_a_criterion(
     spec: &CriterionSpec,
-    exact: &[(Cell, &[RunEnd])],
+    exact: &[CellEnds],
     reference: impl Fn(usize) -> Option<f64>,
 ) -> Criterion {
     let mut missing = Vec::new();
@@ -483,7 +481,7 @@ fn type_a_criterion(
     ))
 }
 
-fn budget_criterion(groups: &[(Cell, &[RunEnd])]) -> Criterion {
+fn budget_criterion(groups: &[CellEnds]) -> Criterion {
     let worst = groups
         .iter()
         .map(|(_, e)| count(e, EndKind::Budget) as f64 / e.len() as f64)
@@ -537,6 +535,9 @@ impl Cell {
     }
 }
 
+/// A cell with the ends of its runs.
+type CellEnds<'a> = (Cell, &'a [RunEnd]);
+
 /// How one run ended, after verification of its end point.
 #[derive(Debug, Clone, Copy)]
 struct RunEnd {
@@ -588,12 +589,8 @@ fn run_one(ctx: &RunContext, cell: Cell, run: usize) -> Result<RunEnd, ClaimErro
         .first_layer_only()
         .stop_at_gradient(GRAD_TOL)
         .stop_at_loss(LOSS_TARGET);
-    let descent = match gradient_descent(&loss, student, &config) {
-        Ok(r) => r,
-        // divergence is an error of the run, never a verdict
-        Err(e @ DescentError::Diverged { .. }) => return Err(e).in_cell(&cell_run),
-        Err(e) => return Err(e).in_cell(&cell_run),
-    };
+    // divergence (a loss or gradient that is not finite) is an error of the run, never a verdict
+    let descent = gradient_descent(&loss, student, &config).in_cell(&cell_run)?;
     let end = descent.end();
     let (kind, lambda_min) = match descent.stop {
         Stop::Completed => (EndKind::Budget, None),
@@ -653,11 +650,7 @@ fn fraction_text(k: usize, spurious: u64, ended: u64) -> String {
     )
 }
 
-fn evidence(
-    groups: &[(Cell, &[RunEnd])],
-    control: (Cell, &[RunEnd]),
-    type_a: &BTreeMap<usize, f64>,
-) -> Vec<Table> {
+fn evidence(groups: &[CellEnds], control: CellEnds, type_a: &BTreeMap<usize, f64>) -> Vec<Table> {
     let mut frequency = Table::new(
         "frequency",
         &[

@@ -52,7 +52,7 @@ pub fn cochran_armitage(groups: &[Group]) -> Option<Trend> {
         .map(|g| g.trials as f64 * g.score * g.score)
         .sum();
     let var = p * (1.0 - p) * (sntt - snt * snt / n);
-    if !(var > 0.0) {
+    if var.is_nan() || var <= 0.0 {
         return None;
     }
     let z = t / var.sqrt();

@@ -4,5 +4,6 @@
 //! k = d, more often as k grows, and rarely once there is one extra student (k = d + 1).
 
 mod spurious_frequency;
+mod trend;
 
 pub use spurious_frequency::{SPURIOUS_FREQUENCY_ID, SpuriousFrequency};

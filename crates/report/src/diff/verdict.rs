@@ -1,6 +1,6 @@
 //! Comparison of one claim's verdict.json: the verdict, and per criterion and per control the
-//! measured value (under the tolerance policy), the comparator, the threshold, the interval and
-//! the holds / failed_as_expected flags. The texts `reason`, `detail` and `description` are
+//! measured value (under the tolerance policy), the comparator, the threshold, the kind, the
+//! interval and the holds / failed_as_expected flags. The texts `reason`, `detail` and `description` are
 //! words about the numbers and are not compared.
 
 use serde_json::Value as Json;
@@ -127,6 +127,16 @@ impl Differ {
         );
         for key in ["comparator", "threshold"] {
             self.exact(claim, format!("{label} {key}"), base.get(key), new.get(key));
+        }
+        // A criterion's kind (evidence or sanity) is part of its definition; baselines written
+        // before criteria carried a kind have none, and are not held to one.
+        if base.get("kind").is_some() {
+            self.exact(
+                claim,
+                format!("{label} kind"),
+                base.get("kind"),
+                new.get("kind"),
+            );
         }
         let (bi, ni) = (base.get("interval"), new.get("interval"));
         if bi.is_some() || ni.is_some() {

@@ -64,7 +64,7 @@ fn show_prints_each_declared_rule_kind_and_the_designed_false_failure_rate() {
             if let Some((_, threshold)) = spec.rule.fixed() {
                 assert!(line.contains(&exact_number(threshold)), "{line}");
                 let printed = line
-                    .split(|c: char| c == ' ' || c == '[' || c == ']' || c == ',' || c == '\n')
+                    .split([' ', '[', ']', ',', '\n'])
                     .filter_map(|w| w.parse::<f64>().ok())
                     .any(|x| x.to_bits() == threshold.to_bits());
                 assert!(

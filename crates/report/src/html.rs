@@ -193,11 +193,11 @@ pub fn index_html(manifest: &Manifest, runs: &[ClaimRun], plots: &[Vec<WrittenPl
             }
             Ok(o) => {
                 for (kind, heading, of_kind) in by_kind(&o.criteria) {
-                    let _ = write!(
+                    let _ = writeln!(
                         h,
                         "<h3>{heading}</h3><table class=\"{}\"><thead><tr><th>criterion</th>\
                          <th>measured vs threshold</th><th>holds</th><th>why this threshold</th>\
-                         </tr></thead><tbody>\n",
+                         </tr></thead><tbody>",
                         kind.name()
                     );
                     for c in of_kind {

@@ -265,9 +265,7 @@ fn design_text(c: &ClaimSummary) -> String {
     let Some(rate) = c.designed_rate() else {
         return "not declared".to_owned();
     };
-    let chance = c
-        .chance_of_failures()
-        .map_or("n/a".to_owned(), |p| short(p));
+    let chance = c.chance_of_failures().map_or("n/a".to_owned(), short);
     format!(
         "{} (designed pass rate >= {}); P(at least {} of {} seeds fail | design) = {chance}{}: {}",
         short(rate),

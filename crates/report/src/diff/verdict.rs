@@ -267,6 +267,23 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_kind_is_a_regression_and_a_baseline_without_kinds_is_not_held_to_one() {
+        let with_kind = |kind: &str| {
+            let mut v = verdict(0.5, true, "at_most");
+            v["criteria"][0]["kind"] = json!(kind);
+            v
+        };
+        let (r, d) = regressions(with_kind("evidence"), with_kind("sanity"));
+        assert_eq!(r, 1);
+        assert!(d.rows.iter().any(|row| row.item == "criterion x kind"));
+        assert_eq!(regressions(with_kind("sanity"), with_kind("sanity")).0, 0);
+        assert_eq!(
+            regressions(verdict(0.5, true, "at_most"), with_kind("sanity")).0,
+            0
+        );
+    }
+
+    #[test]
     fn tolerance_policy() {
         let at_most = |x| verdict(x, true, "at_most");
         assert_eq!(

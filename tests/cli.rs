@@ -24,13 +24,67 @@ fn show_prints_criteria_controls_and_running_time() {
     let text = String::from_utf8_lossy(&o.stdout);
     for needle in [
         "Statement:",
-        "Criteria",
+        "Evidence criteria",
         "Controls",
         "perturbed-point",
         "Running time:",
         "full",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+/// `show` prints each criterion's name with its declared rule (the threshold as the spec types
+/// it, in digits that read back to the same number) under its kind, each control's doc, and the
+/// designed false-failure rate: read from every registered claim's own spec, not from a copy.
+#[test]
+fn show_prints_each_declared_rule_kind_and_the_designed_false_failure_rate() {
+    use overparam_checks::{CriterionKind, claim::exact_number};
+    for claim in overparam_checks::all_claims() {
+        let info = claim.info();
+        let o = overparam(&["show", info.id]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = stdout(&o);
+        let evidence = text.find("Evidence criteria").expect("an evidence section");
+        let sanity = text.find("Sanity criteria").unwrap_or(text.len());
+        for spec in info.criteria {
+            let line = format!("  - {}: {}\n      {}", spec.name, spec.rule, spec.doc);
+            let at = text
+                .find(&line)
+                .unwrap_or_else(|| panic!("{}: no line {line:?} in:\n{text}", info.id));
+            let in_sanity = at > sanity;
+            assert_eq!(
+                in_sanity,
+                spec.kind == CriterionKind::Sanity,
+                "{}: {} under the wrong kind",
+                info.id,
+                spec.name
+            );
+            assert!(at > evidence || in_sanity);
+            if let Some((_, threshold)) = spec.rule.fixed() {
+                assert!(line.contains(&exact_number(threshold)), "{line}");
+                let printed = line
+                    .split([' ', '[', ']', ',', '\n'])
+                    .filter_map(|w| w.parse::<f64>().ok())
+                    .any(|x| x.to_bits() == threshold.to_bits());
+                assert!(
+                    printed,
+                    "{}: threshold {threshold} not printed exactly: {line}",
+                    info.id
+                );
+            }
+        }
+        for spec in info.controls {
+            assert!(text.contains(&format!("  - {}: {}", spec.name, spec.doc)));
+        }
+        let rate = &info.false_failure;
+        let expected = if rate.is_declared() {
+            format!("Designed false-failure rate: {} ", exact_number(rate.rate))
+        } else {
+            "Designed false-failure rate: not declared".to_owned()
+        };
+        assert!(text.contains(&expected), "{}: no {expected:?}", info.id);
+        assert!(text.contains(&format!("Running time: {}", info.runtime)));
     }
 }
 
@@ -298,4 +352,25 @@ fn hessian_refuses_a_character_device_at_once() {
         stderr(&o)
     );
     assert!(start.elapsed().as_secs() < 5);
+}
+
+/// The two steps of "Adding a claim" (ARCHITECTURE.md) that no compiler catches: a README row
+/// in the claims table, and the claim in the committed baselines CI diffs against.
+#[test]
+fn every_registered_claim_has_a_readme_row_and_a_committed_baseline() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for claim in overparam_checks::all_claims() {
+        let id = claim.info().id;
+        assert!(
+            readme.contains(&format!("\n| `{id}` |")),
+            "README.md has no row `| `{id}` | paper | claim |` in its Claims table"
+        );
+        for baseline in ["reports/baseline", "reports/baseline-seed1"] {
+            assert!(
+                root.join(baseline).join(id).join("verdict.json").is_file(),
+                "{baseline} has no {id}: refresh the baselines (README, \"Regression checks\")"
+            );
+        }
+    }
 }

@@ -13,6 +13,7 @@ use std::os::unix::fs::MetadataExt as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use overparam_checks::find_claim;
 use overparam_checks::stats::wilson_interval;
 
 const SPECTRUM: &str = "arjevani2021.global-min-spectrum";
@@ -201,6 +202,22 @@ fn each_task_writes_what_run_writes_and_the_merge_agrees_with_the_task_verdicts(
         assert_eq!(row[col("missing")], "0");
         assert_eq!(row[col("wilson95_low")].parse::<f64>().unwrap(), lo);
         assert_eq!(row[col("wilson95_high")].parse::<f64>().unwrap(), hi);
+        // The designed false-failure rate beside the measured one, from the tasks' verdicts:
+        // with no failure, the chance of "at least 0 failures" is 1 whatever the design.
+        let design = find_claim(claim).unwrap().info().false_failure;
+        if design.is_declared() {
+            let rate: f64 = row[col("designed_false_failure")].parse().unwrap();
+            assert_eq!(rate.to_bits(), design.rate.to_bits(), "{claim}");
+            assert_eq!(
+                row[col("designed_pass_rate_min")].parse::<f64>().unwrap(),
+                1.0 - rate
+            );
+            assert_eq!(row[col("chance_of_failures")], "1.0", "{claim}");
+        } else {
+            assert_eq!(row[col("designed_false_failure")], "", "{claim}");
+            assert_eq!(row[col("chance_of_failures")], "", "{claim}");
+        }
+        assert_eq!(row[col("design_varies")], "false");
     }
 
     // criteria.csv: every criterion and control of every seed, min/median/max of the values
@@ -234,6 +251,27 @@ fn each_task_writes_what_run_writes_and_the_merge_agrees_with_the_task_verdicts(
                     })
                     .collect();
                 values.sort_by(f64::total_cmp);
+                // Kind (evidence / sanity) and declared rule from the claim's own spec.
+                let target = if kind == "control" {
+                    item["criterion"]["name"].as_str().unwrap()
+                } else {
+                    name
+                };
+                assert_eq!(row[col("target")], target);
+                let info = find_claim(claim).unwrap().info();
+                let criterion = if kind == "control" {
+                    &item["criterion"]
+                } else {
+                    item
+                };
+                assert_eq!(row[col("class")], criterion["kind"].as_str().unwrap());
+                match info.criteria.iter().find(|s| s.name == target) {
+                    Some(spec) => {
+                        assert_eq!(row[col("class")], spec.kind.name(), "{name}");
+                        assert_eq!(row[col("rule")], spec.rule.to_string(), "{name}");
+                    }
+                    None => assert_eq!(row[col("rule")], "", "{name}"),
+                }
                 let num = |c: &str| row[col(c)].parse::<f64>().unwrap();
                 assert_eq!(num("min"), values[0], "{name}");
                 assert_eq!(num("median"), values[1], "{name}");

@@ -8,8 +8,10 @@ use rayon::prelude::*;
 use crate::claim::{Cause, ClaimError, Comparator, Criterion, RunContext};
 use crate::stats::LinearFit;
 
-/// Confidence level of every interval a criterion tests (slopes, means over seeds, Welch
-/// differences, Wilson intervals). One place, so that a change of policy is one line.
+/// The default confidence level of intervals (slopes, means over seeds, Welch differences,
+/// Wilson intervals), for sanity checks and diagnostics. An evidence criterion's interval test
+/// picks its own level so that the claim's designed false-failure rate (`ClaimInfo::
+/// false_failure`) stays at most `MAX_FALSE_FAILURE_RATE`, and says so beside its threshold.
 pub const LEVEL: f64 = 0.95;
 
 /// The largest of `values`, NaN as soon as one value is NaN (`f64::max` drops NaN: with it
@@ -91,6 +93,7 @@ impl RunContext<'_> {
 impl Criterion {
     /// A slope criterion: the confidence interval of a fitted slope must lie inside `band`.
     /// Without a fit (too few finite points) the estimate is NaN and the criterion cannot hold.
+    /// A criterion declared by a spec uses `CriterionSpec::check_slope`, which calls this.
     pub fn slope_within(
         name: &str,
         fit: Option<LinearFit>,
@@ -106,7 +109,7 @@ impl Criterion {
     }
 
     /// A criterion that the worst (largest) of `values` is at most `threshold`; NaN anywhere makes
-    /// the measured value NaN, which never holds.
+    /// the measured value NaN, which never holds. With a spec: `SPEC.check(worst(values))`.
     pub fn worst_at_most(
         name: &str,
         values: impl IntoIterator<Item = f64>,

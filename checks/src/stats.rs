@@ -1,7 +1,7 @@
 //! Statistics helpers: least-squares lines with t-intervals, Wilson intervals for proportions.
 
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use statrs::distribution::{Binomial, ContinuousCDF, DiscreteCDF, Normal, StudentsT};
 
 /// Least-squares fit y = intercept + slope x with a two-sided confidence interval on the slope.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -142,6 +142,21 @@ pub fn wilson_interval(successes: u64, trials: u64, level: f64) -> Option<(f64, 
     let centre = (p + z * z / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denom;
     Some(((centre - half).max(0.0), (centre + half).min(1.0)))
+}
+
+/// P(X >= k) for X ~ Binomial(n, p): how surprising k chance failures in n seeds are when each
+/// seed fails with probability p (a claim's designed false-failure rate). None for p outside
+/// [0, 1] or NaN, or k > n.
+pub fn binomial_upper_tail(k: u64, n: u64, p: f64) -> Option<f64> {
+    if !(0.0..=1.0).contains(&p) || k > n {
+        return None;
+    }
+    if k == 0 {
+        return Some(1.0);
+    }
+    let b = Binomial::new(p, n).ok()?;
+    // sf(x) = P(X > x), so P(X >= k) = sf(k - 1).
+    Some(b.sf(k - 1).clamp(0.0, 1.0))
 }
 
 /// One-sided two-proportion z statistic for H1: p2 > p1, with the pooled standard error.
@@ -344,5 +359,24 @@ mod tests {
         assert!((d.mean - 1.0).abs() < 1e-15);
         let half = 2.4469118511449692 * (2.0 * (5.0 / 3.0) / 4.0f64).sqrt();
         assert!((d.half_width() - half).abs() < 1e-9, "{}", d.half_width());
+    }
+
+    #[test]
+    fn binomial_tail_is_the_chance_of_at_least_k_failures() {
+        // One failure in 100 seeds at a designed 1%: 1 - 0.99^100.
+        let one = binomial_upper_tail(1, 100, 0.01).unwrap();
+        assert!((one - (1.0 - 0.99f64.powi(100))).abs() < 1e-12, "{one}");
+        let three = binomial_upper_tail(3, 100, 0.01).unwrap();
+        let below: f64 = (0..3)
+            .map(|i| {
+                let c = (0..i).fold(1.0, |c, j| c * (100 - j) as f64 / (j + 1) as f64);
+                c * 0.01f64.powi(i) * 0.99f64.powi(100 - i)
+            })
+            .sum();
+        assert!((three - (1.0 - below)).abs() < 1e-12, "{three}");
+        assert_eq!(binomial_upper_tail(0, 100, 0.0), Some(1.0));
+        assert_eq!(binomial_upper_tail(1, 100, 0.0), Some(0.0));
+        assert_eq!(binomial_upper_tail(1, 100, f64::NAN), None);
+        assert_eq!(binomial_upper_tail(101, 100, 0.5), None);
     }
 }

@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
 use overparam_checks::{
-    Claim, ClaimError, CriterionKind, Profile, Progress, RunContext, Verdict, all_claims,
-    find_claim,
+    Claim, ClaimError, CriterionKind, MAX_FALSE_FAILURE_RATE, Profile, Progress, RunContext,
+    Verdict, all_claims, claim::exact_number, find_claim,
 };
 use overparam_report::{
     ClaimRecord, ClaimRun, Manifest, OutputDir, OutputError, OutputKind, peak_memory_mib,
@@ -81,17 +81,38 @@ pub fn show(claim: &dyn Claim) {
     for a in info.assumptions {
         say!("  - {a}");
     }
-    say!("\nCriteria (all must hold):");
-    for spec in info.criteria {
-        let kind = match spec.kind {
-            CriterionKind::Evidence => "",
-            CriterionKind::Sanity => " [sanity]",
-        };
-        say!("  - {}{kind}: {}", spec.name, spec.doc);
+    for (kind, heading) in [
+        (
+            CriterionKind::Evidence,
+            "Evidence criteria (each must hold; they fail if the claim is false or the code wrong):",
+        ),
+        (
+            CriterionKind::Sanity,
+            "Sanity criteria (each must hold; identities, residuals, bookkeeping):",
+        ),
+    ] {
+        let specs: Vec<_> = info.criteria.iter().filter(|s| s.kind == kind).collect();
+        if specs.is_empty() {
+            continue;
+        }
+        say!("\n{heading}");
+        for spec in specs {
+            say!("  - {}: {}\n      {}", spec.name, spec.rule, spec.doc);
+        }
     }
     say!("\nControls (each must fail):");
     for spec in info.controls {
         say!("  - {}: {}", spec.name, spec.doc);
+    }
+    let ff = info.false_failure;
+    if ff.is_declared() {
+        say!(
+            "\nDesigned false-failure rate: {} (at most {MAX_FALSE_FAILURE_RATE}): {}",
+            exact_number(ff.rate),
+            ff.design
+        );
+    } else {
+        say!("\nDesigned false-failure rate: not declared");
     }
     say!("\nProvenance: {}", info.provenance);
     say!("Running time: {}", info.runtime);

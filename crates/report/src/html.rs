@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use overparam_checks::{Comparator, Criterion, Verdict};
+use overparam_checks::{Comparator, Criterion, CriterionKind, Verdict};
 
 use crate::{ClaimRun, Manifest};
 
@@ -49,7 +49,7 @@ fn comparison(c: &Criterion) -> String {
         Comparator::IntervalWithin { upper } => {
             let (lo, hi) = c.interval.unwrap_or((f64::NAN, f64::NAN));
             format!(
-                "{} (95% interval [{}, {}]) within [{}, {}]",
+                "{} (confidence interval [{}, {}]) within [{}, {}]",
                 number(c.measured),
                 number(lo),
                 number(hi),
@@ -59,6 +59,29 @@ fn comparison(c: &Criterion) -> String {
         }
         op => format!("{} {op} {}", number(c.measured), number(c.threshold)),
     }
+}
+
+/// The criteria tables of a claim, evidence first: what tests the paper, then what tests the
+/// computation.
+const KINDS: [(CriterionKind, &str); 2] = [
+    (
+        CriterionKind::Evidence,
+        "Evidence criteria (each must hold; they fail if the claim is false or the code is wrong)",
+    ),
+    (
+        CriterionKind::Sanity,
+        "Sanity criteria (each must hold; identities, residuals, bookkeeping)",
+    ),
+];
+
+/// The criteria of each kind that has any, with its heading, evidence first.
+fn by_kind(
+    criteria: &[Criterion],
+) -> impl Iterator<Item = (CriterionKind, &'static str, Vec<&Criterion>)> {
+    KINDS.into_iter().filter_map(|(kind, heading)| {
+        let of_kind: Vec<&Criterion> = criteria.iter().filter(|c| c.kind == kind).collect();
+        (!of_kind.is_empty()).then_some((kind, heading, of_kind))
+    })
 }
 
 fn verdict_class(v: Verdict) -> &'static str {
@@ -169,25 +192,29 @@ pub fn index_html(manifest: &Manifest, runs: &[ClaimRun], plots: &[Vec<WrittenPl
                 );
             }
             Ok(o) => {
-                h.push_str(
-                    "<h3>Criteria (each must hold)</h3><table><thead><tr><th>criterion</th>\
-                     <th>measured vs threshold</th><th>holds</th><th>why this threshold</th>\
-                     </tr></thead><tbody>\n",
-                );
-                for c in &o.criteria {
+                for (kind, heading, of_kind) in by_kind(&o.criteria) {
                     let _ = writeln!(
                         h,
-                        "<tr><td><code>{}</code></td><td>{}</td><td><span class=\"badge {}\">{}</span>\
-                         </td><td>{}<br><span class=\"muted\">{}</span></td></tr>",
-                        esc(&c.name),
-                        esc(&comparison(c)),
-                        if c.holds { "pass" } else { "fail" },
-                        if c.holds { "yes" } else { "no" },
-                        esc(&c.reason),
-                        esc(&c.detail)
+                        "<h3>{heading}</h3><table class=\"{}\"><thead><tr><th>criterion</th>\
+                         <th>measured vs threshold</th><th>holds</th><th>why this threshold</th>\
+                         </tr></thead><tbody>",
+                        kind.name()
                     );
+                    for c in of_kind {
+                        let _ = writeln!(
+                            h,
+                            "<tr><td><code>{}</code></td><td>{}</td><td><span class=\"badge {}\">{}</span>\
+                             </td><td>{}<br><span class=\"muted\">{}</span></td></tr>",
+                            esc(&c.name),
+                            esc(&comparison(c)),
+                            if c.holds { "pass" } else { "fail" },
+                            if c.holds { "yes" } else { "no" },
+                            esc(&c.reason),
+                            esc(&c.detail)
+                        );
+                    }
+                    h.push_str("</tbody></table>\n");
                 }
-                h.push_str("</tbody></table>\n");
                 h.push_str(
                     "<h3>Controls (each must fail)</h3><table><thead><tr><th>control</th>\
                      <th>what is violated or broken</th><th>criterion on the control</th>\
@@ -299,20 +326,25 @@ pub fn summary_md(manifest: &Manifest, runs: &[ClaimRun], plots: &[Vec<WrittenPl
                 let _ = writeln!(m, "Could not be evaluated: {e}");
             }
             Ok(o) => {
-                m.push_str(
-                    "| criterion | measured vs threshold | holds | reason |\n|---|---|---|---|\n",
-                );
-                for c in &o.criteria {
+                for (_, heading, of_kind) in by_kind(&o.criteria) {
                     let _ = writeln!(
                         m,
-                        "| `{}` | {} | {} | {} |",
-                        c.name,
-                        md(&comparison(c)),
-                        if c.holds { "yes" } else { "**no**" },
-                        md(&c.reason)
+                        "**{heading}**\n\n| criterion | measured vs threshold | holds | reason |\n\
+                         |---|---|---|---|"
                     );
+                    for c in of_kind {
+                        let _ = writeln!(
+                            m,
+                            "| `{}` | {} | {} | {} |",
+                            c.name,
+                            md(&comparison(c)),
+                            if c.holds { "yes" } else { "**no**" },
+                            md(&c.reason)
+                        );
+                    }
+                    m.push('\n');
                 }
-                m.push_str("\n| control (must fail) | criterion | measured vs threshold | failed |\n|---|---|---|---|\n");
+                m.push_str("| control (must fail) | criterion | measured vs threshold | failed |\n|---|---|---|---|\n");
                 for c in &o.controls {
                     let _ = writeln!(
                         m,

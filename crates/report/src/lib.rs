@@ -72,6 +72,41 @@ pub struct VerdictFile<'a> {
     pub error: Option<String>,
     /// Evidence files written beside this one.
     pub evidence: Vec<String>,
+    /// What the claim declared before it ran, so that a sweep's merge reads the design from
+    /// the run directories rather than from whichever binary merges them.
+    pub declared: Declared<'a>,
+}
+
+/// The claim's declared design: the false-failure rate and each criterion's kind and rule.
+#[derive(Serialize)]
+pub struct Declared<'a> {
+    pub false_failure: overparam_checks::FalseFailure,
+    pub criteria: Vec<DeclaredCriterion<'a>>,
+}
+
+/// One criterion as its spec declares it; `rule` is the text `overparam show` prints.
+#[derive(Serialize)]
+pub struct DeclaredCriterion<'a> {
+    pub name: &'a str,
+    pub kind: overparam_checks::CriterionKind,
+    pub rule: String,
+}
+
+impl<'a> Declared<'a> {
+    pub fn new(info: &'a ClaimInfo) -> Self {
+        Declared {
+            false_failure: info.false_failure,
+            criteria: info
+                .criteria
+                .iter()
+                .map(|s| DeclaredCriterion {
+                    name: s.name,
+                    kind: s.kind,
+                    rule: s.rule.to_string(),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl<'a> VerdictFile<'a> {
@@ -94,6 +129,7 @@ impl<'a> VerdictFile<'a> {
             controls,
             error,
             evidence,
+            declared: Declared::new(&run.info),
         }
     }
 }

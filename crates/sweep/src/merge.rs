@@ -1,18 +1,18 @@
 //! The merge: every task's verdict.json, in task order, into pass rates (Wilson intervals),
 //! per-criterion and per-control counts, distributions of the measured values, and plots.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use overparam_checks::stats::wilson_interval;
-use overparam_checks::{PlotSpec, Reference, Table, Value, Verdict};
-use overparam_report::{
-    OutputDir, OutputKind, html_escape as esc, markdown_cell as md, render_svg, table_to_csv,
-};
+use overparam_checks::stats::{binomial_upper_tail, wilson_interval};
+use overparam_checks::{Table, Value, Verdict};
+use overparam_report::{OutputDir, OutputKind, table_to_csv};
 use serde_json::Value as Json;
 
 use crate::{PLAN_FILE, Plan, REPORT_DIR, SweepError, TaskState, task_state};
+
+mod render;
+use render::{criteria_table, criterion_plot, index_html, short, summary_md, summary_table};
 
 /// A criterion as read back from a verdict.json.
 #[derive(Debug, Clone)]
@@ -26,6 +26,20 @@ pub(crate) struct Measured {
     upper: Option<f64>,
     interval: Option<(f64, f64)>,
     holds: bool,
+    /// "evidence" or "sanity" (empty in verdicts written before criteria carried a kind).
+    kind: String,
+    /// The criterion's own name (for a control, `name` is the control's).
+    criterion: String,
+}
+
+/// What a claim declared before it ran (verdict.json's `declared`; absent in older verdicts).
+#[derive(Debug, Clone)]
+pub(crate) struct Declared {
+    /// The designed false-failure rate (NaN when the claim did not declare one).
+    false_failure: f64,
+    design: String,
+    /// (criterion name, rule as `overparam show` prints it).
+    rules: Vec<(String, String)>,
 }
 
 /// A task's verdict.json, as much of it as the merge uses.
@@ -36,6 +50,7 @@ pub(crate) struct TaskVerdict {
     /// Each control's criterion and whether it failed as required.
     controls: Vec<(Measured, bool)>,
     error: Option<String>,
+    declared: Option<Declared>,
 }
 
 /// verdict.json numbers: finite values are numbers, others the strings "inf", "-inf", "NaN"
@@ -82,8 +97,11 @@ fn measured(v: &Json) -> Result<Measured, String> {
         Some(Json::Array(pair)) if pair.len() == 2 => Some((number(&pair[0])?, number(&pair[1])?)),
         Some(other) => return Err(format!("bad interval {other}")),
     };
+    let name = text(v, "name")?;
     Ok(Measured {
-        name: text(v, "name")?,
+        criterion: name.clone(),
+        kind: text_or_empty(v, "kind"),
+        name,
         measured: number(field(v, "measured")?)?,
         comparator,
         threshold: number(field(v, "threshold")?)?,
@@ -132,9 +150,35 @@ pub(crate) fn read_verdict(run_dir: &Path, claim: &str) -> Result<TaskVerdict, S
             criteria,
             controls,
             error: v.get("error").and_then(Json::as_str).map(str::to_owned),
+            declared: v.get("declared").map(declared).transpose()?,
         })
     };
     parse().map_err(|e| format!("{}: {e}", path.display()))
+}
+
+impl Declared {
+    /// The same declaration (rates compared bit for bit, so an undeclared NaN equals itself).
+    fn same(&self, other: &Declared) -> bool {
+        self.false_failure.to_bits() == other.false_failure.to_bits()
+            && self.design == other.design
+            && self.rules == other.rules
+    }
+}
+
+fn declared(v: &Json) -> Result<Declared, String> {
+    let ff = field(v, "false_failure")?;
+    let rules = match field(v, "criteria")? {
+        Json::Array(items) => items
+            .iter()
+            .map(|c| Ok((text(c, "name")?, text(c, "rule")?)))
+            .collect::<Result<_, String>>()?,
+        _ => return Err("'declared.criteria' is not a list".into()),
+    };
+    Ok(Declared {
+        false_failure: number(field(ff, "rate")?)?,
+        design: text(ff, "design")?,
+        rules,
+    })
 }
 
 fn text_or_empty(v: &Json, key: &str) -> String {
@@ -161,6 +205,12 @@ struct Series {
     /// "criterion" or "control".
     kind: &'static str,
     name: String,
+    /// The criterion's kind, "evidence" or "sanity" (for a control, its criterion's).
+    class: String,
+    /// The criterion a control evaluates (for a criterion, its own name).
+    target: String,
+    /// The declared rule of the criterion (of a control's criterion), "" when not known.
+    rule: String,
     comparator: String,
     threshold: f64,
     upper: Option<f64>,
@@ -205,6 +255,25 @@ impl Series {
         }
     }
 
+    /// "evidence criterion", "sanity criterion" or "control" (a criterion from a verdict
+    /// without kinds is just "criterion").
+    fn kind_text(&self) -> String {
+        match (self.kind, self.class.as_str()) {
+            ("criterion", "") => "criterion".to_owned(),
+            ("criterion", class) => format!("{class} criterion"),
+            (kind, _) => kind.to_owned(),
+        }
+    }
+
+    /// A criterion's name; a control's with the criterion it evaluates.
+    fn name_text(&self) -> String {
+        if self.kind == "control" && self.target != self.name {
+            format!("{} (on {})", self.name, self.target)
+        } else {
+            self.name.clone()
+        }
+    }
+
     fn threshold_text(&self) -> String {
         if self.threshold_varies {
             return "varies across seeds".to_owned();
@@ -217,7 +286,7 @@ impl Series {
             ("greater_than", _) => format!("> {t}"),
             ("equal", _) => format!("== {t}"),
             ("between", Some(u)) => format!("in [{t}, {}]", short(u)),
-            ("interval_within", Some(u)) => format!("95% interval within [{t}, {}]", short(u)),
+            ("interval_within", Some(u)) => format!("interval within [{t}, {}]", short(u)),
             (other, _) => format!("{other} {t}"),
         }
     }
@@ -235,6 +304,10 @@ struct ClaimSummary {
     /// Seeds whose verdict was fail.
     failed_seeds: Vec<u64>,
     series: Vec<Series>,
+    /// The declaration of the first finished task that carries one.
+    declared: Option<Declared>,
+    /// Whether tasks disagree about the declaration (then the first is shown, flagged).
+    declared_varies: bool,
 }
 
 impl ClaimSummary {
@@ -248,6 +321,26 @@ impl ClaimSummary {
         (finished > 0).then(|| self.passes as f64 / finished as f64)
     }
 
+    /// The designed false-failure rate, when the tasks declared one.
+    fn designed_rate(&self) -> Option<f64> {
+        self.declared
+            .as_ref()
+            .map(|d| d.false_failure)
+            .filter(|r| (0.0..=1.0).contains(r))
+    }
+
+    /// The chance that a correct implementation with the designed false-failure rate fails (or
+    /// errs) at this many of the finished seeds or more: P(X >= fails + errors), X binomial.
+    /// Small means the failures are not explained by the design.
+    fn chance_of_failures(&self) -> Option<f64> {
+        let finished = (self.passes + self.fails + self.errors) as u64;
+        let failed = (self.fails + self.errors) as u64;
+        (finished > 0)
+            .then_some(())
+            .and(self.designed_rate())
+            .and_then(|rate| binomial_upper_tail(failed, finished, rate))
+    }
+
     fn series(&mut self, kind: &'static str, m: &Measured) -> &mut Series {
         let at = match self
             .series
@@ -256,9 +349,17 @@ impl ClaimSummary {
         {
             Some(at) => at,
             None => {
+                let rule = self
+                    .declared
+                    .as_ref()
+                    .and_then(|d| d.rules.iter().find(|(n, _)| *n == m.criterion))
+                    .map_or_else(String::new, |(_, r)| r.clone());
                 self.series.push(Series {
                     kind,
                     name: m.name.clone(),
+                    class: m.kind.clone(),
+                    target: m.criterion.clone(),
+                    rule,
                     comparator: m.comparator.clone(),
                     threshold: m.threshold,
                     upper: m.upper,
@@ -270,124 +371,6 @@ impl ClaimSummary {
         };
         &mut self.series[at]
     }
-}
-
-/// Shortest round-trip text of a float, as everywhere in overparam's CSV.
-fn csv_float(x: f64) -> String {
-    format!("{x:?}")
-}
-
-/// A float for people: six significant digits.
-fn short(x: f64) -> String {
-    if x.is_nan() {
-        "NaN".to_owned()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf" } else { "-inf" }.to_owned()
-    } else if x == 0.0 || (1e-3..1e4).contains(&x.abs()) {
-        let s = format!("{x:.6}");
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        format!("{x:.4e}")
-    }
-}
-
-/// Quantile `q` of sorted, NaN-free `v` by linear interpolation between order statistics
-/// (R's type 7, numpy's default).
-fn quantile(v: &[f64], q: f64) -> f64 {
-    let h = (v.len() - 1) as f64 * q;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    if lo == hi || v[lo] == v[hi] {
-        v[lo]
-    } else {
-        v[lo] + (h - lo as f64) * (v[hi] - v[lo])
-    }
-}
-
-/// min, q1, median, q3, max of the non-NaN values, and how many were NaN.
-fn distribution(values: &[f64]) -> (Option<[f64; 5]>, usize) {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
-    let nan = values.len() - v.len();
-    if v.is_empty() {
-        return (None, nan);
-    }
-    v.sort_by(f64::total_cmp);
-    let q = [0.0, 0.25, 0.5, 0.75, 1.0].map(|q| quantile(&v, q));
-    (Some(q), nan)
-}
-
-/// A file name for a criterion's plot: letters, digits, '-', '_' and '.' kept, others '_'.
-fn file_stem(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// The plot of one criterion's measured value against the master seed, with its threshold
-/// (and band) as reference lines; None when no value is finite.
-fn criterion_plot(claim: &str, s: &Series, footer: &str) -> Option<(String, String)> {
-    let mut table = Table::new("values", &["seed", "measured", "low", "high"]);
-    for v in &s.values {
-        let (lo, hi) = v
-            .interval
-            .map_or((Value::Missing, Value::Missing), |(l, h)| {
-                (Value::Float(l), Value::Float(h))
-            });
-        table.push(vec![
-            Value::Int(v.seed as i64),
-            Value::Float(v.measured),
-            lo,
-            hi,
-        ]);
-    }
-    let file = file_stem(&s.name);
-    let mut spec = PlotSpec::new(
-        &file,
-        &format!("{claim}: {}", s.name),
-        "values",
-        ("seed", "master seed"),
-        (&["measured"], "measured value"),
-    )
-    .points()
-    .caption(format!("criterion {}, {}", s.name, s.threshold_text()));
-    if s.values.iter().any(|v| v.interval.is_some()) {
-        spec = spec.error_bars("low", "high");
-    }
-    if !s.threshold_varies {
-        let label = if s.upper.is_some() {
-            "lower"
-        } else {
-            "threshold"
-        };
-        spec = spec.reference(Reference::horizontal(label, s.threshold));
-        if let Some(u) = s.upper {
-            spec = spec.reference(Reference::horizontal("upper", u));
-        }
-    }
-    // Residual-like criteria span many decades below their threshold: log axis when positive.
-    let mut positive: Vec<f64> = s
-        .values
-        .iter()
-        .map(|v| v.measured)
-        .filter(|x| x.is_finite())
-        .collect();
-    if !s.threshold_varies {
-        positive.push(s.threshold);
-    }
-    let (lo, hi) = positive
-        .iter()
-        .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
-    if !positive.is_empty() && positive.iter().all(|&x| x > 0.0) && hi / lo > 1e3 {
-        spec = spec.log_y();
-    }
-    render_svg(&spec, &table, footer)
-        .ok()
-        .map(|svg| (format!("plots/{}/{file}.svg", file_stem(claim)), svg))
 }
 
 /// Merges the finished tasks of sweep directory `dir` into `dir/report/`, written all at once
@@ -411,6 +394,8 @@ pub fn merge(dir: &Path, plan: &Plan, allow_missing: bool) -> Result<MergeSummar
             error_messages: Vec::new(),
             failed_seeds: Vec::new(),
             series: Vec::new(),
+            declared: None,
+            declared_varies: false,
         };
         for task in plan.tasks_of(claim) {
             summary.seeds += 1;
@@ -425,6 +410,11 @@ pub fn merge(dir: &Path, plan: &Plan, allow_missing: bool) -> Result<MergeSummar
                     continue;
                 }
             };
+            match (&summary.declared, &verdict.declared) {
+                (None, Some(d)) => summary.declared = Some(d.clone()),
+                (Some(first), Some(d)) if !first.same(d) => summary.declared_varies = true,
+                _ => {}
+            }
             match verdict.verdict {
                 Verdict::Pass => summary.passes += 1,
                 Verdict::Fail => {
@@ -533,348 +523,9 @@ fn timing_row(task: &crate::Task, run_dir: &Path) -> Vec<Value> {
     ]
 }
 
-fn optional(x: Option<f64>) -> Value {
-    x.map_or(Value::Missing, |x| Value::Text(csv_float(x)))
-}
-
-fn summary_table(claims: &[ClaimSummary]) -> Table {
-    let mut t = Table::new(
-        "summary",
-        &[
-            "claim",
-            "seeds",
-            "passes",
-            "fails",
-            "errors",
-            "missing",
-            "pass_rate",
-            "wilson95_low",
-            "wilson95_high",
-        ],
-    );
-    for c in claims {
-        let w = c.wilson();
-        t.push(vec![
-            Value::Text(c.claim.clone()),
-            c.seeds.into(),
-            c.passes.into(),
-            c.fails.into(),
-            c.errors.into(),
-            c.missing.len().into(),
-            optional(c.pass_rate()),
-            optional(w.map(|w| w.0)),
-            optional(w.map(|w| w.1)),
-        ]);
-    }
-    t
-}
-
-fn criteria_table(claims: &[ClaimSummary]) -> Table {
-    let mut t = Table::new(
-        "criteria",
-        &[
-            "claim",
-            "kind",
-            "name",
-            "comparator",
-            "threshold",
-            "upper",
-            "seeds",
-            "held",
-            "failed",
-            "nan",
-            "min",
-            "q1",
-            "median",
-            "q3",
-            "max",
-        ],
-    );
-    for c in claims {
-        for s in &c.series {
-            let (held, failed) = s.counts();
-            let values: Vec<f64> = s.values.iter().map(|v| v.measured).collect();
-            let (dist, nan) = distribution(&values);
-            let (comparator, threshold, upper) = if s.threshold_varies {
-                (Value::Text("varies".into()), Value::Missing, Value::Missing)
-            } else {
-                (
-                    Value::Text(s.comparator.clone()),
-                    Value::Text(csv_float(s.threshold)),
-                    optional(s.upper),
-                )
-            };
-            let mut row = vec![
-                Value::Text(c.claim.clone()),
-                Value::Text(s.kind.to_owned()),
-                Value::Text(s.name.clone()),
-                comparator,
-                threshold,
-                upper,
-                s.values.len().into(),
-                held.into(),
-                failed.into(),
-                nan.into(),
-            ];
-            match dist {
-                Some(q) => row.extend(q.map(|x| Value::Text(csv_float(x)))),
-                None => row.extend([(); 5].map(|()| Value::Missing)),
-            }
-            t.push(row);
-        }
-    }
-    t
-}
-
-fn wilson_text(c: &ClaimSummary) -> String {
-    c.wilson().map_or("n/a".to_owned(), |(l, h)| {
-        format!("[{}, {}]", short(l), short(h))
-    })
-}
-
-fn plan_line(plan: &Plan) -> String {
-    format!(
-        "{} claims × master seeds {} ({} seeds) = {} tasks · profile {} · overparam {} · commit {} \
-         · Cargo.lock SHA-256 {}",
-        plan.claims.len(),
-        plan.seeds,
-        plan.seeds.count(),
-        plan.tasks.len(),
-        plan.profile,
-        plan.tool_version,
-        if plan.git_commit.is_empty() {
-            "unknown"
-        } else {
-            &plan.git_commit
-        },
-        &plan.cargo_lock_sha256
-    )
-}
-
-fn incomplete_line(plan: &Plan, missing: &[String]) -> Option<String> {
-    (!missing.is_empty()).then(|| {
-        format!(
-            "INCOMPLETE: {} of {} tasks have no result and are left out: {}",
-            missing.len(),
-            plan.tasks.len(),
-            missing.join(", ")
-        )
-    })
-}
-
-/// What `held` and `failed` count, under each claim's table.
-const COUNTS_NOTE: &str = "held / failed: seeds where a criterion held or not; for a control, \
-seeds where its criterion held (the control did not fail) or failed, as a control must.";
-const COUNTS_NOTE_HTML: &str = "<p class=\"muted\">held / failed: seeds where a criterion held \
-or not; for a control, seeds where its criterion held (the control did not fail) or failed, as a \
-control must.</p>\n";
-
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;\
-padding:0 1em;color:#222;line-height:1.45}table{border-collapse:collapse;width:100%;\
-margin:.6em 0 1.2em}th,td{border:1px solid #ddd;padding:.35em .5em;text-align:left;\
-font-size:.92em}th{background:#f4f4f4}.muted{color:#666;font-size:.9em}\
-.incomplete{background:#fde9c8;color:#7a4a00;padding:.5em;font-weight:600}\
-figure{margin:1em 0;border:1px solid #eee;padding:.5em}figure img{max-width:100%;height:auto}\
-section.claim{border-top:2px solid #eee;margin-top:2em}";
-
-fn index_html(
-    plan: &Plan,
-    claims: &[ClaimSummary],
-    missing: &[String],
-    plots: &[Vec<(String, Option<String>)>],
-) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>overparam sweep</title><style>{STYLE}</style></head>\n<body>\n\
-         <h1>overparam sweep</h1>\n<p class=\"muted\">{}</p>\n",
-        esc(&plan_line(plan))
-    );
-    if let Some(line) = incomplete_line(plan, missing) {
-        let _ = writeln!(h, "<p class=\"incomplete\">{}</p>", esc(&line));
-    }
-    h.push_str(
-        "<h2>Pass rates</h2>\n<table><tr><th>claim</th><th>seeds</th><th>pass</th><th>fail</th>\
-         <th>error</th><th>missing</th><th>pass rate</th><th>Wilson 95%</th></tr>\n",
-    );
-    for c in claims {
-        let _ = writeln!(
-            h,
-            "<tr><td><a href=\"#{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td></tr>",
-            c.seeds,
-            c.passes,
-            c.fails,
-            c.errors,
-            c.missing.len(),
-            c.pass_rate().map_or("n/a".to_owned(), short),
-            wilson_text(c),
-            id = esc(&c.claim)
-        );
-    }
-    h.push_str("</table>\n");
-    for (c, plots) in claims.iter().zip(plots) {
-        let _ = writeln!(
-            h,
-            "<section class=\"claim\" id=\"{id}\"><h2>{id}</h2>",
-            id = esc(&c.claim)
-        );
-        let seeds_list = |seeds: &[u64]| {
-            seeds
-                .iter()
-                .map(|s| {
-                    format!(
-                        "<a href=\"../{}/seed-{s}/index.html\">{s}</a>",
-                        esc(&crate::claim_tasks_dir(&c.claim))
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if !c.failed_seeds.is_empty() {
-            let _ = writeln!(h, "<p>Failed at seeds {}.</p>", seeds_list(&c.failed_seeds));
-        }
-        for (seed, message) in &c.error_messages {
-            let _ = writeln!(
-                h,
-                "<p>Error at seed {}: {}</p>",
-                seeds_list(&[*seed]),
-                esc(message)
-            );
-        }
-        h.push_str(
-            "<table><tr><th>kind</th><th>name</th><th>threshold</th><th>held</th><th>failed</th>\
-             <th>min</th><th>q1</th><th>median</th><th>q3</th><th>max</th></tr>\n",
-        );
-        for s in &c.series {
-            let (held, failed) = s.counts();
-            let values: Vec<f64> = s.values.iter().map(|v| v.measured).collect();
-            let (dist, nan) = distribution(&values);
-            let cells = dist.map_or(
-                [
-                    "n/a".to_owned(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                ],
-                |q| q.map(short),
-            );
-            let nan_note = if nan > 0 {
-                format!(" ({nan} NaN)")
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{held}</td><td>{failed}</td><td>{}{nan_note}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                s.kind,
-                esc(&s.name),
-                esc(&s.threshold_text()),
-                cells[0],
-                cells[1],
-                cells[2],
-                cells[3],
-                cells[4]
-            );
-        }
-        h.push_str("</table>\n");
-        h.push_str(COUNTS_NOTE_HTML);
-        for (name, path) in plots {
-            match path {
-                Some(p) => {
-                    let _ = writeln!(
-                        h,
-                        "<figure><img src=\"{}\" alt=\"{}\"></figure>",
-                        esc(p),
-                        esc(name)
-                    );
-                }
-                None => {
-                    let _ = writeln!(
-                        h,
-                        "<p class=\"muted\">{}: no finite value to plot.</p>",
-                        esc(name)
-                    );
-                }
-            }
-        }
-        h.push_str("</section>\n");
-    }
-    h.push_str("</body></html>\n");
-    h
-}
-
-fn summary_md(plan: &Plan, claims: &[ClaimSummary], missing: &[String]) -> String {
-    let mut m = String::new();
-    let _ = writeln!(m, "# overparam sweep\n\n{}\n", plan_line(plan));
-    if let Some(line) = incomplete_line(plan, missing) {
-        let _ = writeln!(m, "**{line}**\n");
-    }
-    m.push_str(
-        "| claim | seeds | pass | fail | error | missing | pass rate | Wilson 95% |\n\
-         |---|---|---|---|---|---|---|---|\n",
-    );
-    for c in claims {
-        let _ = writeln!(
-            m,
-            "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
-            c.claim,
-            c.seeds,
-            c.passes,
-            c.fails,
-            c.errors,
-            c.missing.len(),
-            c.pass_rate().map_or("n/a".to_owned(), short),
-            wilson_text(c)
-        );
-    }
-    for c in claims {
-        let _ = writeln!(
-            m,
-            "\n## `{}`\n\n| kind | name | threshold | held | failed | min | median | max |\n\
-             |---|---|---|---|---|---|---|---|",
-            c.claim
-        );
-        for s in &c.series {
-            let (held, failed) = s.counts();
-            let values: Vec<f64> = s.values.iter().map(|v| v.measured).collect();
-            let (dist, _) = distribution(&values);
-            let [lo, med, hi] = dist
-                .map_or(["n/a".to_owned(), String::new(), String::new()], |q| {
-                    [short(q[0]), short(q[2]), short(q[4])]
-                });
-            let _ = writeln!(
-                m,
-                "| {} | {} | {} | {held} | {failed} | {lo} | {med} | {hi} |",
-                s.kind,
-                md(&s.name),
-                md(&s.threshold_text())
-            );
-        }
-        let _ = writeln!(m, "\n{COUNTS_NOTE}");
-    }
-    m
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantiles_interpolate_between_order_statistics() {
-        let v = [1.0, 2.0, 3.0, 4.0];
-        assert_eq!(quantile(&v, 0.0), 1.0);
-        assert_eq!(quantile(&v, 0.5), 2.5);
-        assert_eq!(quantile(&v, 0.25), 1.75);
-        assert_eq!(quantile(&v, 1.0), 4.0);
-        let (d, nan) = distribution(&[f64::NAN, 3.0, f64::INFINITY, 1.0]);
-        assert_eq!(nan, 1);
-        assert_eq!(d.unwrap(), [1.0, 2.0, 3.0, f64::INFINITY, f64::INFINITY]);
-        assert_eq!(distribution(&[f64::NAN]), (None, 1));
-    }
 
     #[test]
     fn reads_every_comparator_and_non_finite_numbers() {

@@ -1,6 +1,6 @@
 //! Comparison of one claim's verdict.json: the verdict, and per criterion and per control the
-//! measured value (under the tolerance policy), the comparator, the threshold, the interval and
-//! the holds / failed_as_expected flags. The texts `reason`, `detail` and `description` are
+//! measured value (under the tolerance policy), the comparator, the threshold, the kind, the
+//! interval and the holds / failed_as_expected flags. The texts `reason`, `detail` and `description` are
 //! words about the numbers and are not compared.
 
 use serde_json::Value as Json;
@@ -128,6 +128,16 @@ impl Differ {
         for key in ["comparator", "threshold"] {
             self.exact(claim, format!("{label} {key}"), base.get(key), new.get(key));
         }
+        // A criterion's kind (evidence or sanity) is part of its definition; baselines written
+        // before criteria carried a kind have none, and are not held to one.
+        if base.get("kind").is_some() {
+            self.exact(
+                claim,
+                format!("{label} kind"),
+                base.get("kind"),
+                new.get("kind"),
+            );
+        }
         let (bi, ni) = (base.get("interval"), new.get("interval"));
         if bi.is_some() || ni.is_some() {
             for (k, end) in ["low", "high"].into_iter().enumerate() {
@@ -254,6 +264,23 @@ mod tests {
             {"name": "x", "measured": measured, "comparator": comparator, "threshold": 1e-12,
              "holds": holds, "abs_tolerance": 1e-14}
         ], "controls": []})
+    }
+
+    #[test]
+    fn a_changed_kind_is_a_regression_and_a_baseline_without_kinds_is_not_held_to_one() {
+        let with_kind = |kind: &str| {
+            let mut v = verdict(0.5, true, "at_most");
+            v["criteria"][0]["kind"] = json!(kind);
+            v
+        };
+        let (r, d) = regressions(with_kind("evidence"), with_kind("sanity"));
+        assert_eq!(r, 1);
+        assert!(d.rows.iter().any(|row| row.item == "criterion x kind"));
+        assert_eq!(regressions(with_kind("sanity"), with_kind("sanity")).0, 0);
+        assert_eq!(
+            regressions(verdict(0.5, true, "at_most"), with_kind("sanity")).0,
+            0
+        );
     }
 
     #[test]

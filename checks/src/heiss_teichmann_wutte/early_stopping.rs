@@ -48,8 +48,8 @@ impl Claim for EarlyStopping {
                 "random first layer (v, b) ~ N(0, I_2), no output bias; the same nine data points \
                  and targets as heiss2019.spline-limit; the primal GD loop at width n = 1e4 \
                  (quick) or 1e5 (full); the function gap from the spectral formula the loop is \
-                 checked against, at widths 1e3..6.4e4 (quick) or 1e3..1.024e6 (full), 8 \
-                 networks each",
+                 checked against, at widths 1e3..6.4e4 (quick) or 1e3..1.024e6 (full), \
+                 16 networks each",
                 "eta = 1 / (2 lambda_max(K_n)), t in {1, 2, 5, ..., 1000}; K = [-2.5, 2.5]",
             ],
             criteria: const {
@@ -77,7 +77,7 @@ impl Claim for EarlyStopping {
                 &[0.005, 0.001],
                 "one statistical test: the 99.5% t-interval of the function-gap slope \
                  (function-gap-predicted, 0.005); function-gap-reached's 10% is > 7x the worst of \
-                 8 networks at seed 0 (the tail of a Gaussian-process supremum that far out is \
+                 16 networks at seed 0 (the tail of a Gaussian-process supremum that far out is \
                  far below 1e-3; counted as 0.001); the three sanity criteria are identities with \
                  rounding margins (0)",
             ),
@@ -334,7 +334,7 @@ const STEPS: [usize; 10] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 /// Widths of the function-gap experiment (quick, full) and replicates per width.
 const GAP_WIDTHS_QUICK: [usize; 4] = [1_000, 4_000, 16_000, 64_000];
 const GAP_WIDTHS_FULL: [usize; 6] = [1_000, 4_000, 16_000, 64_000, 256_000, 1_024_000];
-const GAP_REPLICATES: u64 = 8;
+const GAP_REPLICATES: u64 = 16;
 /// Points of K on which the function gap is sampled (spacing 0.05).
 const GAP_GRID_POINTS: usize = 101;
 
@@ -351,12 +351,12 @@ const FUNCTION_GAP: CriterionSpec =
 const FUNCTION_GAP_REACHED: CriterionSpec = CriterionSpec::evidence(
     "function-gap-reached",
     "at the largest width (64000 quick, 1024000 full) the whole predicted curve, Delta_inf,t \
-         on K at every tested t (its dependence on t), is reproduced: the worst of 8 networks' \
+         on K at every tested t (its dependence on t), is reproduced: the worst of 16 networks' \
          max_t sup_K |Delta_n,t - Delta_inf,t|, relative to max_t sup_K |Delta_inf,t| (0.366, \
          half the ridge function's size 0.74: GD and ridge agree as functions only up to this \
          gap), is at most 10%. The Monte Carlo error is c n^(-1/2) with c ~ 0.7 (the fit's \
          intercept at n = 1e3: 0.021), i.e. 0.3% of the function scale, 0.8% of the gap at n = \
-         64000; 10% leaves a factor > 10 for the worst of 8 networks, while a pairing or step \
+         64000; 10% leaves a factor > 10 for the worst of 16 networks, while a pairing or step \
          rule off by a constant factor moves the gap by more than its own size",
 )
 .at_most(REACHED_TOL);

@@ -10,7 +10,7 @@ use crate::{
 };
 
 use super::early_stopping_limit::{
-    GapCell, LimitPrediction, gap_cell, label as gap_label, limit_prediction,
+    GapCell, GapSetup, LimitPrediction, gap_cell, label as gap_label, limit_prediction,
 };
 use overparam_kernel::early_stopping::{
     filter_gap_bound, gd_filter, matched_ridge_penalty, ridge_filter,
@@ -186,23 +186,19 @@ impl Claim for EarlyStopping {
             .iter()
             .flat_map(|&n| (0..replicates).map(move |r| (n, r)))
             .collect();
+        let setup = GapSetup {
+            claim: EARLY_STOPPING_ID,
+            x: &x,
+            y: &y,
+            steps: &STEPS,
+            grid: &gap_grid,
+            prediction: &prediction,
+        };
         let gap_cells = ctx.par_cells(
             EARLY_STOPPING_ID,
             &specs,
             |&(n, r)| format!("{},replicate={r}", gap_label(n)),
-            |&(n, r)| {
-                gap_cell(
-                    ctx,
-                    EARLY_STOPPING_ID,
-                    n,
-                    r,
-                    &x,
-                    &y,
-                    &STEPS,
-                    &gap_grid,
-                    &prediction,
-                )
-            },
+            |&(n, r)| gap_cell(ctx, &setup, n, r),
         )?;
         let n_max = *widths.last().expect("widths");
         let predicted_max = sup_abs(prediction.gap.iter().map(|g| sup_abs(g.iter().copied())));

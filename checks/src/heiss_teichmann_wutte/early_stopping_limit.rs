@@ -160,17 +160,31 @@ pub(super) fn label(n: usize) -> String {
     format!("function-gap,law=gaussian,n={n}")
 }
 
+/// What every function-gap cell shares: the claim, the data, the steps, the grid on K and the
+/// prediction.
+pub(super) struct GapSetup<'a> {
+    pub(super) claim: &'a str,
+    pub(super) x: &'a [f64],
+    pub(super) y: &'a [f64],
+    pub(super) steps: &'a [usize],
+    pub(super) grid: &'a [f64],
+    pub(super) prediction: &'a LimitPrediction,
+}
+
 pub(super) fn gap_cell(
     ctx: &RunContext,
-    claim: &str,
+    setup: &GapSetup,
     n: usize,
     replicate: u64,
-    x: &[f64],
-    y: &[f64],
-    steps: &[usize],
-    grid: &[f64],
-    prediction: &LimitPrediction,
 ) -> Result<GapCell, ClaimError> {
+    let GapSetup {
+        claim,
+        x,
+        y,
+        steps,
+        grid,
+        prediction,
+    } = *setup;
     let cell = label(n);
     let layer = RandomReluLayer::new(
         FirstLayerLaw::StandardGaussian,

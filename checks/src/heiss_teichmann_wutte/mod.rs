@@ -8,6 +8,7 @@
 //! variational problem (`adapted_fd`) and by Reinsch's cubic smoothing spline (`spline`).
 
 mod early_stopping;
+mod early_stopping_limit;
 mod spline_limit;
 mod spline_limit_experiment;
 

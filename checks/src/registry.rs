@@ -14,6 +14,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &heiss_teichmann_wutte::EarlyStopping,
         &zhou_ge_jin::LocalConvergence,
         &song_et_al::SubquadraticWidth,
+        &crate::allen_zhu_li_song::KernelRegime,
     ]
 }
 

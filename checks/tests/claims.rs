@@ -125,6 +125,8 @@ fn every_registered_claim_passes_as_declared() {
 }
 
 // One module per paper, in claims/: the claim_tests! per claim and the evidence-shape tests.
+#[path = "claims/allen_zhu_li_song.rs"]
+mod allen_zhu_li_song;
 #[path = "claims/arjevani_field.rs"]
 mod arjevani_field;
 #[path = "claims/heiss_teichmann_wutte.rs"]

@@ -77,7 +77,11 @@ pub struct RunSetup {
     pub output_scale: f64,
     /// eta = lr_factor / lambda_max(K(0)).
     pub lr_factor: f64,
+    /// The step budget is `budget_factor` times the steps the kernel at initialisation
+    /// predicts for its slowest mode, ln(F(0) / stop_below) / (2 eta lambda_min(K(0))), and at
+    /// most `max_steps` (also the budget when lambda_min(K(0)) is not positive).
     pub max_steps: u64,
+    pub budget_factor: f64,
     /// Stop once F is below this.
     pub stop_below: f64,
     /// The empirical NTK is recomputed every this many steps (and at the last step).
@@ -117,6 +121,8 @@ pub struct KernelRow {
 #[derive(Debug, Clone)]
 pub struct RunResult {
     pub width: usize,
+    /// The step budget of this run (see [`RunSetup::max_steps`]).
+    pub budget: u64,
     pub lr: f64,
     pub lambda_min0: f64,
     pub lambda_max0: f64,
@@ -133,6 +139,21 @@ pub struct RunResult {
 impl RunResult {
     pub fn final_loss(&self) -> f64 {
         self.steps.last().map_or(f64::NAN, |s| s.loss)
+    }
+}
+
+/// The step budget of a run starting at loss `f0` (see [`RunSetup::max_steps`]).
+pub fn step_budget(setup: &RunSetup, f0: f64, lr: f64, lambda_min0: f64) -> u64 {
+    let rate = 2.0 * lr * lambda_min0;
+    if !(rate > 0.0 && f0 > setup.stop_below) {
+        return setup.max_steps;
+    }
+    let predicted = (f0 / setup.stop_below).ln() / rate;
+    let budget = (setup.budget_factor * predicted).ceil();
+    if budget < setup.max_steps as f64 {
+        budget as u64
+    } else {
+        setup.max_steps
     }
 }
 
@@ -154,7 +175,13 @@ pub fn run(setup: &RunSetup, data: &Data, seed: &SeedPath) -> Result<RunResult, 
     let mut eigen_residual = eigen.residual.max(eigen.orthogonality);
     let lambda_min0 = eigen.values[0];
     let lambda_max0 = *eigen.values.last().expect("n >= 1");
-    let lr = setup.lr_factor / lambda_max0;
+    // A network whose every unit is inactive on the data has K(0) = 0 and no gradient: it
+    // cannot move, and takes no step (eta = 0 marks it).
+    let lr = if lambda_max0 > 0.0 {
+        setup.lr_factor / lambda_max0
+    } else {
+        0.0
+    };
     let k0_norm = k0.norm_l2();
     let mut current = net.clone();
     let mut steps = Vec::new();
@@ -164,6 +191,7 @@ pub fn run(setup: &RunSetup, data: &Data, seed: &SeedPath) -> Result<RunResult, 
     let mut r_lin: Vec<f64> = Vec::new();
     let n = data.y.len();
     let mut step = 0u64;
+    let mut budget = setup.max_steps;
     let movement =
         |a: &DeepReluNet, b: &DeepReluNet, l: usize| (&b.layers()[l] - &a.layers()[l]).norm_l2();
     loop {
@@ -183,7 +211,10 @@ pub fn run(setup: &RunSetup, data: &Data, seed: &SeedPath) -> Result<RunResult, 
             .sum::<f64>()
             .sqrt();
         let linear_residual = r_lin.iter().map(|l| l * l).sum::<f64>().sqrt();
-        let done = step == setup.max_steps || g.loss < setup.stop_below;
+        if step == 0 {
+            budget = step_budget(setup, g.loss, lr, lambda_min0);
+        }
+        let done = step == budget || g.loss < setup.stop_below || lr == 0.0;
         steps.push(StepRow {
             step,
             loss: g.loss,
@@ -233,6 +264,7 @@ pub fn run(setup: &RunSetup, data: &Data, seed: &SeedPath) -> Result<RunResult, 
         .collect();
     Ok(RunResult {
         width: setup.width,
+        budget,
         lr,
         lambda_min0,
         lambda_max0,
@@ -252,8 +284,9 @@ pub const WINDOW: usize = 50;
 pub struct RunSummary {
     pub width: usize,
     pub replicate: u64,
-    /// Gradient steps taken.
+    /// Gradient steps taken, and the budget.
     pub steps: u64,
+    pub budget: u64,
     pub final_loss: f64,
     pub lr: f64,
     pub lambda_min0: f64,
@@ -322,6 +355,7 @@ impl RunResult {
             width: self.width,
             replicate,
             steps: self.steps.last().map_or(0, |s| s.step),
+            budget: self.budget,
             final_loss: self.final_loss(),
             lr: self.lr,
             lambda_min0: self.lambda_min0,

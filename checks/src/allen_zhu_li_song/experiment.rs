@@ -77,11 +77,8 @@ pub struct RunSetup {
     pub output_scale: f64,
     /// eta = lr_factor / lambda_max(K(0)).
     pub lr_factor: f64,
-    /// The step budget is `budget_factor` times the steps the kernel at initialisation
-    /// predicts for its slowest mode, ln(F(0) / stop_below) / (2 eta lambda_min(K(0))), and at
-    /// most `max_steps` (also the budget when lambda_min(K(0)) is not positive).
+    /// Most gradient steps.
     pub max_steps: u64,
-    pub budget_factor: f64,
     /// Stop once F is below this.
     pub stop_below: f64,
     /// The empirical NTK is recomputed every this many steps (and at the last step).
@@ -121,7 +118,7 @@ pub struct KernelRow {
 #[derive(Debug, Clone)]
 pub struct RunResult {
     pub width: usize,
-    /// The step budget of this run (see [`RunSetup::max_steps`]).
+    /// The step budget of this run ([`RunSetup::max_steps`]).
     pub budget: u64,
     pub lr: f64,
     pub lambda_min0: f64,
@@ -139,21 +136,6 @@ pub struct RunResult {
 impl RunResult {
     pub fn final_loss(&self) -> f64 {
         self.steps.last().map_or(f64::NAN, |s| s.loss)
-    }
-}
-
-/// The step budget of a run starting at loss `f0` (see [`RunSetup::max_steps`]).
-pub fn step_budget(setup: &RunSetup, f0: f64, lr: f64, lambda_min0: f64) -> u64 {
-    let rate = 2.0 * lr * lambda_min0;
-    if !(rate > 0.0 && f0 > setup.stop_below) {
-        return setup.max_steps;
-    }
-    let predicted = (f0 / setup.stop_below).ln() / rate;
-    let budget = (setup.budget_factor * predicted).ceil();
-    if budget < setup.max_steps as f64 {
-        budget as u64
-    } else {
-        setup.max_steps
     }
 }
 
@@ -191,7 +173,6 @@ pub fn run(setup: &RunSetup, data: &Data, seed: &SeedPath) -> Result<RunResult, 
     let mut r_lin: Vec<f64> = Vec::new();
     let n = data.y.len();
     let mut step = 0u64;
-    let mut budget = setup.max_steps;
     let movement =
         |a: &DeepReluNet, b: &DeepReluNet, l: usize| (&b.layers()[l] - &a.layers()[l]).norm_l2();
     loop {
@@ -211,10 +192,7 @@ pub fn run(setup: &RunSetup, data: &Data, seed: &SeedPath) -> Result<RunResult, 
             .sum::<f64>()
             .sqrt();
         let linear_residual = r_lin.iter().map(|l| l * l).sum::<f64>().sqrt();
-        if step == 0 {
-            budget = step_budget(setup, g.loss, lr, lambda_min0);
-        }
-        let done = step == budget || g.loss < setup.stop_below || lr == 0.0;
+        let done = step == setup.max_steps || g.loss < setup.stop_below || lr == 0.0;
         steps.push(StepRow {
             step,
             loss: g.loss,
@@ -264,7 +242,7 @@ pub fn run(setup: &RunSetup, data: &Data, seed: &SeedPath) -> Result<RunResult, 
         .collect();
     Ok(RunResult {
         width: setup.width,
-        budget,
+        budget: setup.max_steps,
         lr,
         lambda_min0,
         lambda_max0,

@@ -13,6 +13,7 @@ pub mod plot;
 pub mod registry;
 pub mod stats;
 
+pub mod allen_zhu_li_song;
 pub mod arjevani_field;
 pub mod heiss_teichmann_wutte;
 pub mod liu_belkin;

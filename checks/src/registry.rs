@@ -20,6 +20,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &liu_belkin::NoAcceleration,
         &liu_belkin::MassEveryBatch,
         &liu_belkin::BatchRegimes,
+        &crate::allen_zhu_li_song::KernelRegime,
     ]
 }
 
@@ -41,11 +42,13 @@ mod tests {
         assert_eq!(sorted.len(), ids.len(), "duplicate claim id");
         for id in ids {
             let (author_year, name) = id.split_once('.').expect("id is <author><year>.<name>");
+            // a hyphenated surname keeps its hyphen (allen-zhu2019)
             assert!(
                 author_year
                     .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             );
+            assert!(author_year.starts_with(|c: char| c.is_ascii_lowercase()));
             assert!(author_year.ends_with(|c: char| c.is_ascii_digit()));
             assert!(
                 name.chars()

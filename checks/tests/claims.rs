@@ -227,6 +227,8 @@ fn design_check_accepts_a_complete_synthetic_design_and_names_what_is_missing() 
 }
 
 // One module per paper, in claims/: the claim_tests! per claim and the evidence-shape tests.
+#[path = "claims/allen_zhu_li_song.rs"]
+mod allen_zhu_li_song;
 #[path = "claims/arjevani_field.rs"]
 mod arjevani_field;
 #[path = "claims/heiss_teichmann_wutte.rs"]

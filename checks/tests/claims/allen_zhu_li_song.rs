@@ -1,0 +1,167 @@
+//! Allen-Zhu, Li & Song (2019): deep over-parameterised ReLU networks in the kernel regime.
+
+use crate::outcome;
+
+mod kernel_regime {
+    use super::*;
+    use overparam_checks::allen_zhu_li_song::kernel_regime::{
+        DUPLICATE_GAP, KERNEL_CHANGE_SLOPE, LOSS_BELOW, N, design,
+    };
+    use overparam_checks::{Outcome, Profile, Table, Value};
+
+    const ID: &str = overparam_checks::allen_zhu_li_song::KERNEL_REGIME_ID;
+    claim_tests!(ID);
+
+    fn runs(o: &Outcome) -> &Table {
+        o.table("runs").expect("runs table")
+    }
+
+    /// The numbers of column `name` for the runs of `variant`.
+    fn column(o: &Outcome, variant: &str, name: &str) -> Vec<f64> {
+        let t = runs(o);
+        let (v, c) = (t.column("variant").unwrap(), t.column(name).unwrap());
+        t.rows
+            .iter()
+            .filter(|r| r[v] == Value::Text(variant.to_owned()))
+            .map(|r| r[c].as_f64().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn evidence_tables_have_the_documented_columns_and_rows() {
+        let o = outcome(ID);
+        let columns = |name: &str| o.table(name).unwrap().columns.clone();
+        assert_eq!(
+            columns("trajectory"),
+            [
+                "variant",
+                "width",
+                "replicate",
+                "step",
+                "loss",
+                "grad_norm",
+                "residual",
+                "predicted",
+                "linear_gap"
+            ]
+        );
+        assert_eq!(
+            columns("kernel"),
+            [
+                "variant",
+                "width",
+                "replicate",
+                "step",
+                "lambda_min",
+                "lambda_ratio",
+                "kernel_change",
+                "movement_first",
+                "movement_last"
+            ]
+        );
+        assert_eq!(
+            columns("slopes"),
+            [
+                "quantity",
+                "variant",
+                "slope",
+                "low",
+                "high",
+                "level",
+                "band_low",
+                "band_high"
+            ]
+        );
+        let quick = design(Profile::Quick);
+        let per_variant = quick.widths.len() * quick.replicates as usize;
+        assert_eq!(column(&o, "paper", "width").len(), per_variant);
+        assert_eq!(column(&o, "mean-field", "width").len(), per_variant);
+        assert_eq!(column(&o, "duplicate", "width").len(), 1);
+        assert_eq!(column(&o, "narrow", "width").len(), 1);
+        // every run of the paper's scaling stopped below the loss threshold
+        assert!(column(&o, "paper", "final_loss").iter().all(|&l| l < 1e-9));
+    }
+
+    /// The duplicated input fails loss-below-1e-9 because the loss plateaus at the level no
+    /// network can go below (gap^2 / 4), with a flat last window: not by diverging, not by a
+    /// slow but converging run.
+    #[test]
+    fn duplicate_conflict_plateaus_at_the_irreducible_loss() {
+        let o = outcome(ID);
+        let c = o
+            .controls
+            .iter()
+            .find(|c| c.name == "duplicate-conflict")
+            .unwrap();
+        assert_eq!(c.criterion.name, LOSS_BELOW.name);
+        let floor = DUPLICATE_GAP * DUPLICATE_GAP / 4.0;
+        let loss = column(&o, "duplicate", "final_loss")[0];
+        assert!(
+            loss >= floor && loss < floor * (1.0 + 1e-3),
+            "final loss {loss} is not the plateau {floor}"
+        );
+        assert!(column(&o, "duplicate", "last_window_ratio")[0] > 0.999);
+        let budget = design(Profile::Quick).max_steps as f64;
+        assert_eq!(column(&o, "duplicate", "steps")[0], budget);
+        assert_eq!(column(&o, "duplicate", "budget")[0], budget);
+        // lambda_min(K(0)) vanishes: the two copies have identical gradients
+        let lambda = column(&o, "duplicate", "lambda_min0")[0];
+        let top = column(&o, "duplicate", "lambda_max0")[0];
+        assert!(lambda.abs() < 1e-10 * top, "{lambda} vs {top}");
+    }
+
+    /// The mean-field output scaling fails kernel-change-slope because the kernel moves by
+    /// O(1) at every width, while gradient descent still converges (it does not diverge).
+    #[test]
+    fn mean_field_moves_the_kernel_by_order_one_and_still_converges() {
+        let o = outcome(ID);
+        let c = o
+            .controls
+            .iter()
+            .find(|c| c.name == "mean-field-output")
+            .unwrap();
+        assert_eq!(c.criterion.name, KERNEL_CHANGE_SLOPE.name);
+        let change = column(&o, "mean-field", "kernel_change");
+        assert!(change.iter().all(|&k| k >= 0.5), "{change:?}");
+        let paper = column(&o, "paper", "kernel_change");
+        let widest = *design(Profile::Quick).widths.last().unwrap() as f64;
+        let widths = column(&o, "paper", "width");
+        assert!(
+            paper
+                .iter()
+                .zip(&widths)
+                .filter(|(_, w)| **w == widest)
+                .all(|(k, _)| *k < 0.5),
+            "the paper's scaling moves the kernel by less at the widest width"
+        );
+        assert!(
+            column(&o, "mean-field", "final_loss")
+                .iter()
+                .all(|&l| l < 1e-9)
+        );
+        // its interval is not below the band's upper end: the slope is near 0
+        let (_, high) = c.criterion.interval.unwrap();
+        assert!(high > -0.1 && c.criterion.measured > -0.3);
+    }
+
+    /// The narrow network fails loss-below-1e-9 because its NTK Gram is singular (m < n) and
+    /// the loss stalls at O(1), not by diverging.
+    #[test]
+    fn narrow_width_has_a_singular_kernel_and_stalls() {
+        let o = outcome(ID);
+        let c = o
+            .controls
+            .iter()
+            .find(|c| c.name == "width-below-n")
+            .unwrap();
+        assert_eq!(c.criterion.name, LOSS_BELOW.name);
+        let width = column(&o, "narrow", "width")[0];
+        assert!(width < N as f64);
+        let lambda = column(&o, "narrow", "lambda_min0")[0];
+        let top = column(&o, "narrow", "lambda_max0")[0];
+        // singular, or zero altogether when every unit is inactive on the data
+        assert!(lambda.abs() <= 1e-8 * top, "{lambda} vs {top}");
+        let loss = column(&o, "narrow", "final_loss")[0];
+        assert!(loss.is_finite() && loss > 1e-2, "{loss}");
+    }
+}

@@ -2,7 +2,8 @@
 
 use crate::Claim;
 use crate::{
-    arjevani_field, heiss_teichmann_wutte, liu_belkin, safran_shamir, song_et_al, zhou_ge_jin,
+    allen_zhu_li_song, arjevani_field, heiss_teichmann_wutte, liu_belkin, safran_shamir,
+    song_et_al, zhou_ge_jin,
 };
 
 /// All registered claims.
@@ -20,7 +21,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &liu_belkin::NoAcceleration,
         &liu_belkin::MassEveryBatch,
         &liu_belkin::BatchRegimes,
-        &crate::allen_zhu_li_song::KernelRegime,
+        &allen_zhu_li_song::KernelRegime,
     ]
 }
 

@@ -114,9 +114,7 @@ pub(crate) fn assert_names_match_specs(id: &str) {
 
 /// The robust-verdicts design is complete: the false-failure rate is declared and at most
 /// `MAX_FALSE_FAILURE_RATE`, every criterion's rule is declared, there is an evidence criterion
-/// and a control (`ClaimInfo::design_problems`). Not yet part of `claim_tests!`: the integrator
-/// adds it once every claim has declared its design.
-#[allow(dead_code)]
+/// and a control (`ClaimInfo::design_problems`).
 pub(crate) fn assert_design_declared(id: &str) {
     assert_design_complete(&find_claim(id).expect("registered").info());
 }
@@ -151,7 +149,8 @@ pub(crate) fn assert_every_declared_control_fails(id: &str) {
 }
 
 /// The tests every claim gets, from its id alone: it passes, its criteria and controls are the
-/// declared ones, and each declared control fails.
+/// declared ones, each declared control fails, and its design (false-failure rate, rules) is
+/// declared.
 macro_rules! claim_tests {
     ($id:expr) => {
         #[test]
@@ -168,6 +167,11 @@ macro_rules! claim_tests {
         fn every_declared_control_fails() {
             crate::assert_every_declared_control_fails($id);
         }
+
+        #[test]
+        fn design_is_declared() {
+            crate::assert_design_declared($id);
+        }
     };
 }
 
@@ -178,6 +182,7 @@ fn every_registered_claim_passes_as_declared() {
         assert_claim_passes(id);
         assert_names_match_specs(id);
         assert_every_declared_control_fails(id);
+        assert_design_declared(id);
     }
 }
 

@@ -79,7 +79,7 @@ fn show_prints_each_declared_rule_kind_and_the_designed_false_failure_rate() {
         }
         let rate = &info.false_failure;
         let expected = if rate.is_declared() {
-            format!("Designed false-failure rate: {} ", exact_number(rate.rate))
+            format!("Designed false-failure rate: {} ", rate.rate_text())
         } else {
             "Designed false-failure rate: not declared".to_owned()
         };

@@ -254,6 +254,17 @@ pub struct FalseFailure {
 pub const MAX_FALSE_FAILURE_RATE: f64 = 0.01;
 
 impl FalseFailure {
+    /// The rate as a reader wants it: four significant digits (a union bound summed in floating
+    /// point would print as 0.0070000000000000045), exactly "0" for deterministic claims.
+    pub fn rate_text(&self) -> String {
+        if self.rate == 0.0 || !self.rate.is_finite() {
+            return exact_number(self.rate);
+        }
+        let digits = 3 - self.rate.abs().log10().floor() as i32;
+        let scale = 10f64.powi(digits.max(0));
+        exact_number((self.rate * scale).round() / scale)
+    }
+
     /// Not stated yet: NaN, which the claims suite refuses.
     pub const UNDECLARED: FalseFailure = FalseFailure {
         rate: f64::NAN,
@@ -336,6 +347,19 @@ impl ClaimInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_is_shown_to_four_significant_digits_and_zero_exactly() {
+        let sum = FalseFailure::union_bound(&[0.1, 0.2], "");
+        assert_ne!(sum.rate, 0.3);
+        assert_eq!(sum.rate_text(), "0.3");
+        assert_eq!(FalseFailure::deterministic("").rate_text(), "0");
+        assert_eq!(
+            FalseFailure::union_bound(&[2.31e-3], "").rate_text(),
+            "0.00231"
+        );
+        assert_eq!(FalseFailure::UNDECLARED.rate_text(), "NaN");
+    }
 
     #[test]
     fn a_spec_applies_its_own_rule_and_kind() {

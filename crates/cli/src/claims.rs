@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime};
 
 use overparam_checks::{
     Claim, ClaimError, CriterionKind, MAX_FALSE_FAILURE_RATE, Profile, Progress, RunContext,
-    Verdict, all_claims, claim::exact_number, find_claim,
+    Verdict, all_claims, find_claim,
 };
 use overparam_report::{
     ClaimRecord, ClaimRun, Manifest, OutputDir, OutputError, OutputKind, peak_memory_mib,
@@ -108,7 +108,7 @@ pub fn show(claim: &dyn Claim) {
     if ff.is_declared() {
         say!(
             "\nDesigned false-failure rate: {} (at most {MAX_FALSE_FAILURE_RATE}): {}",
-            exact_number(ff.rate),
+            ff.rate_text(),
             ff.design
         );
     } else {

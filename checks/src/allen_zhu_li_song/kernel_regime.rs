@@ -270,7 +270,8 @@ impl Claim for KernelRegime {
                          are derived in the note (PL path-length bound) and Basri et al.",
             runtime: "quick: 4.4 s of CPU single-threaded (3.5 s user + 0.9 s system; 15-20 s wall \
                       on the shared 2-core machine at load 16); full (L = 3, m up to 4096): \
-                      defined, not run",
+                      defined, not run to the end (stopped after 10 minutes of wall time; about \
+                      2 GFLOP per GD step at m = 4096, an estimated 2 hours on 2 cores)",
             false_failure: FalseFailure::union_bound(
                 &[0.002, 0.002, 0.002, 0.001],
                 "three two-sided 99.8% slope intervals (movement, kernel change, kernel \

@@ -106,8 +106,9 @@ const PROVENANCE: &str = "Confirmed with the search tool (the abstract of arXiv 
     circle eigenvalues (inputs (x, 1/2)): mu_3 = 0.0067, mu_4 = 0.0045 by midpoint quadrature \
     [computed].";
 
-const RUNTIME: &str = "measured at seed 0, one thread: quick 3.8 s (2-core shared machine); \
-                       full not measured (n = 400 and 1600: about 40 times the quick work)";
+const RUNTIME: &str = "measured at seed 13, one thread: quick 3.6 s CPU (3.8 s wall alone, 7-16 \
+                       s with two runs sharing the 2-core machine); full not measured (n = 400 \
+                       and 1600: about 40 times the quick work)";
 
 struct Sizes {
     ns: &'static [usize],

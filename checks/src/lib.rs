@@ -19,6 +19,7 @@ pub mod heiss_teichmann_wutte;
 pub mod liu_belkin;
 pub mod safran_shamir;
 pub mod song_et_al;
+pub mod su_yang;
 pub mod zhou_ge_jin;
 
 pub use claim::{

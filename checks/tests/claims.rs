@@ -244,6 +244,8 @@ mod liu_belkin;
 mod safran_shamir;
 #[path = "claims/song_et_al.rs"]
 mod song_et_al;
+#[path = "claims/su_yang.rs"]
+mod su_yang;
 #[path = "claims/zhou_ge_jin.rs"]
 mod zhou_ge_jin;
 

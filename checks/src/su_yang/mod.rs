@@ -1,0 +1,17 @@
+//! Su & Yang, "On Learning Over-parameterized Neural Networks: A Functional Approximation
+//! Perspective", NeurIPS 2019 (arXiv 1905.10826). Gradient descent on a wide two-layer ReLU net
+//! with uniform data on the sphere acts on the residual like powers of the integral operator of
+//! the kernel H(x, x') = (x . x') P_w(w.x > 0, w.x' > 0) = t kappa0(t) / 2, whose eigenfunctions
+//! are the spherical harmonics (Funk–Hecke, crates/kernel/src/sphere). The claim:
+//!
+//! * [`eigenspace_rates`]: the degree-k component of the residual decays by 1 - eta mu_k per
+//!   step, at every n, and the odd degrees >= 3 (mu_k = 0) are never learned.
+
+mod eigenspace_rates;
+
+pub use eigenspace_rates::{EIGENSPACE_RATES_ID, EigenspaceRates, first_layer_eigenvalues};
+
+/// The citation every su2019 claim carries.
+pub(crate) const PAPER: &str = "Su & Yang, On Learning Over-parameterized Neural Networks: A \
+                                Functional Approximation Perspective, NeurIPS 2019 (arXiv \
+                                1905.10826)";

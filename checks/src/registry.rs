@@ -3,7 +3,7 @@
 use crate::Claim;
 use crate::{
     allen_zhu_li_song, arjevani_field, heiss_teichmann_wutte, liu_belkin, safran_shamir,
-    song_et_al, zhou_ge_jin,
+    song_et_al, su_yang, zhou_ge_jin,
 };
 
 /// All registered claims.
@@ -22,7 +22,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &liu_belkin::MassEveryBatch,
         &liu_belkin::BatchRegimes,
         &allen_zhu_li_song::KernelRegime,
-        &crate::su_yang::EigenspaceRates,
+        &su_yang::EigenspaceRates,
     ]
 }
 

@@ -506,7 +506,11 @@ impl Claim for EigenspaceRates {
         )
         .log_y()
         .group_by("run")
-        .caption("slopes predicted by log(1 - eta mu_k): see the rates table");
+        // One curve per run: the replicates share a run label and would be drawn end to end.
+        .filter("replicate", 0usize)
+        .caption(
+            "replicate 0 of each run; slopes predicted by log(1 - eta mu_k): see the rates table",
+        );
         Ok(Outcome::new(criteria, controls, vec![summary, rates, traj]).with_plots(vec![plot]))
     }
 }

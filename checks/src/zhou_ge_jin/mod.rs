@@ -312,7 +312,7 @@ impl Claim for LocalConvergence {
         let away = select(AwayNeuron, Base, &|_| true);
         let aligned: Vec<&Group> = recovered.iter().chain(&away).copied().collect();
 
-        let mut criteria = vec![
+        let criteria = vec![
             exponent_criterion(&over_points, Family::Split, EXPONENT_PAIR),
             constant_criterion(&over_points, &over, plan.steps),
             pl_criterion(&exact_points, &exact),
@@ -326,7 +326,6 @@ impl Claim for LocalConvergence {
             symmetry_criterion(&away),
             width_criterion(&over),
         ];
-        criteria.shrink_to_fit();
 
         let missing =
             |what: &str| ClaimError::at("controls", Cause::Missing(format!("no {what} runs")));

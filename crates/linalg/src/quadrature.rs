@@ -11,6 +11,33 @@ use faer::Par;
 
 use crate::{LinalgError, sym_eigen, sym_eigenvalues};
 
+/// The accessors both rules share (nodes and weights as public fields, the weighted sum), written
+/// once.
+macro_rules! rule_accessors {
+    ($rule:ty, $expectation_doc:literal) => {
+        impl $rule {
+            /// Number of points.
+            pub fn len(&self) -> usize {
+                self.nodes.len()
+            }
+
+            /// True for the (never constructed) empty rule.
+            pub fn is_empty(&self) -> bool {
+                self.nodes.is_empty()
+            }
+
+            #[doc = $expectation_doc]
+            pub fn expectation(&self, f: impl Fn(f64) -> f64) -> f64 {
+                self.nodes
+                    .iter()
+                    .zip(&self.weights)
+                    .map(|(&x, &w)| w * f(x))
+                    .sum()
+            }
+        }
+    };
+}
+
 /// An m-point rule with E[f(Z)] ~ sum_i weights[i] f(nodes[i]) for Z ~ N(0, 1), exact for
 /// polynomials of degree <= 2m - 1.
 #[derive(Debug, Clone)]
@@ -25,26 +52,7 @@ pub struct GaussHermite {
     pub orthogonality: f64,
 }
 
-impl GaussHermite {
-    /// Number of points.
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    /// True for the (never constructed) empty rule.
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
-    /// E[f(Z)], Z ~ N(0, 1), by the rule.
-    pub fn expectation(&self, f: impl Fn(f64) -> f64) -> f64 {
-        self.nodes
-            .iter()
-            .zip(&self.weights)
-            .map(|(&x, &w)| w * f(x))
-            .sum()
-    }
-}
+rule_accessors!(GaussHermite, "E[f(Z)], Z ~ N(0, 1), by the rule.");
 
 /// The m-point Gauss–Hermite rule for the standard normal law (m >= 1).
 ///
@@ -141,26 +149,7 @@ pub struct GaussJacobi {
     pub frobenius_error: f64,
 }
 
-impl GaussJacobi {
-    /// Number of points.
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    /// True for the (never constructed) empty rule.
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
-    /// The weighted mean of f under the rule.
-    pub fn expectation(&self, f: impl Fn(f64) -> f64) -> f64 {
-        self.nodes
-            .iter()
-            .zip(&self.weights)
-            .map(|(&x, &w)| w * f(x))
-            .sum()
-    }
-}
+rule_accessors!(GaussJacobi, "The weighted mean of f under the rule.");
 
 /// Squared off-diagonal b_k^2 (k >= 1) of the Jacobi matrix of the polynomials orthonormal for
 /// the probability measure proportional to (1 - t^2)^alpha: t p_k = b_(k+1) p_(k+1) + b_k p_(k-1).

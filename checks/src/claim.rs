@@ -7,7 +7,11 @@ use overparam_kernel::SeedPath;
 
 use crate::{PlotSpec, Table};
 
+mod cells;
 mod spec;
+pub use cells::{
+    CellClaim, CellData, CellReader, CellResult, MeasuredCost, assemble_parts, run_by_cells,
+};
 pub use spec::{
     ControlSpec, CriterionKind, CriterionSpec, FalseFailure, MAX_FALSE_FAILURE_RATE, Rule,
     exact_number,
@@ -478,6 +482,19 @@ impl std::error::Error for ClaimError {}
 pub trait Claim: Sync {
     fn info(&self) -> ClaimInfo;
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ClaimError>;
+
+    /// The claim's independent cells and their assembly, when a sweep may split one run into
+    /// several tasks (see [`CellClaim`]); `None`, the default, keeps the run one task.
+    fn cells(&self) -> Option<&dyn CellClaim> {
+        None
+    }
+
+    /// The measured cost of one run at `profile`, from which a cluster executor sizes its
+    /// tasks' time and memory requests; `None`, the default, when the claim has not declared it
+    /// (the executor then uses its generic defaults and says so).
+    fn cost(&self, _profile: Profile) -> Option<MeasuredCost> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! global minimum), within a budget of 2e5 steps; a run that ends on its budget is neither a
 //! minimum nor spurious, is reported apart and must stay rare.
 
+use crate::claim::{CellClaim, CellData, CellReader, MeasuredCost, run_by_cells};
 use crate::kit::{InCell, LEVEL, WorstCase};
 use crate::stats::wilson_interval;
 use crate::{
@@ -205,89 +206,105 @@ impl Claim for SpuriousFrequency {
     }
 
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ClaimError> {
-        let plan = Self::plan(ctx.profile);
-        let all: Vec<Cell> = plan
-            .exact
-            .iter()
-            .chain(&plan.over)
-            .chain(std::iter::once(&plan.control))
-            .copied()
-            .collect();
-        let mut results = run_cells(ctx, &all)?;
-        let control_ends = results.pop().expect("the control cell");
-        let over_ends = results.split_off(plan.exact.len());
-        let exact: Vec<CellEnds> = plan
-            .exact
-            .iter()
-            .copied()
-            .zip(results.iter().map(Vec::as_slice))
-            .collect();
-        let over: Vec<CellEnds> = plan
-            .over
-            .iter()
-            .copied()
-            .zip(over_ends.iter().map(Vec::as_slice))
-            .collect();
-        let control = (plan.control, control_ends.as_slice());
-        let groups: Vec<CellEnds> = exact.iter().chain(&over).copied().collect();
-
-        let type_a_loss = type_a_losses(plan.exact.iter().map(|c| c.d).max().unwrap_or(6))?;
-
-        let criteria = vec![
-            trend_criterion(&TREND, &exact, is_spurious),
-            drop_criterion(&exact, &over),
-            minima_criterion(&exact, &over),
-            type_a_criterion(&TYPE_A, &exact, |d| type_a_loss.get(&d).copied()),
-            budget_criterion(&groups),
-        ];
-
-        let base = exact
-            .iter()
-            .find(|(c, _)| c.d == CONTROL_D)
-            .copied()
-            .ok_or_else(|| ClaimError::new("plan", "no k = d cell at the control's d"))?;
-        let controls = vec![
-            Control::new(
-                CONTROL_TEACHER.name,
-                CONTROL_TEACHER.doc,
-                drop_tests(&[(base, control)]),
-            ),
-            Control::new(
-                CONTROL_SPLIT.name,
-                CONTROL_SPLIT.doc,
-                trend_criterion(&TREND, &exact, |e| {
-                    e.kind != EndKind::Budget && e.end.loss <= SPURIOUS_LOSS
-                }),
-            ),
-            Control::new(
-                CONTROL_TYPE_A.name,
-                CONTROL_TYPE_A.doc,
-                type_a_criterion(&TYPE_A, &exact, |d| type_a_loss.get(&(d - 1)).copied()),
-            ),
-        ];
-
-        let runs = plan.exact.first().map_or(0, |c| c.runs);
-        let plots = vec![
-            PlotSpec::new(
-                "frequency",
-                "Fraction of GD runs ending in a spurious minimum",
-                "frequency",
-                ("k", "k (students)"),
-                (&["fraction"], "spurious fraction (Wilson 95% interval)"),
-            )
-            .group_by("setting")
-            .error_bars("ci_low", "ci_high")
-            .points()
-            .caption(format!(
-                "{runs} seeded runs per cell, W0 ~ N(0, 1/d), GD step 4/k; k = d and k = d + 1"
-            )),
-        ];
-        Ok(
-            Outcome::new(criteria, controls, evidence(&groups, control, &type_a_loss))
-                .with_plots(plots)
-                .with_headline(TREND.name),
-        )
+        run_by_cells(self, ctx)
     }
+
+    fn cells(&self) -> Option<&dyn CellClaim> {
+        Some(self)
+    }
+
+    fn cost(&self, profile: Profile) -> Option<MeasuredCost> {
+        // seed 0, single-threaded, on the 2-core development machine (see `runtime`)
+        Some(match profile {
+            Profile::Quick => MeasuredCost {
+                cpu_seconds: 3.1,
+                peak_mib: 20.0,
+            },
+            Profile::Full => MeasuredCost {
+                cpu_seconds: 281.0,
+                peak_mib: 25.0,
+            },
+        })
+    }
+}
+
+mod cells;
+
+/// The outcome from every cell's runs, in [`Plan::all`] order.
+fn outcome(plan: &Plan, mut results: Vec<Vec<RunEnd>>) -> Result<Outcome, ClaimError> {
+    let control_ends = results.pop().expect("the control cell");
+    let over_ends = results.split_off(plan.exact.len());
+    let exact: Vec<CellEnds> = plan
+        .exact
+        .iter()
+        .copied()
+        .zip(results.iter().map(Vec::as_slice))
+        .collect();
+    let over: Vec<CellEnds> = plan
+        .over
+        .iter()
+        .copied()
+        .zip(over_ends.iter().map(Vec::as_slice))
+        .collect();
+    let control = (plan.control, control_ends.as_slice());
+    let groups: Vec<CellEnds> = exact.iter().chain(&over).copied().collect();
+
+    let type_a_loss = type_a_losses(plan.exact.iter().map(|c| c.d).max().unwrap_or(6))?;
+
+    let criteria = vec![
+        trend_criterion(&TREND, &exact, is_spurious),
+        drop_criterion(&exact, &over),
+        minima_criterion(&exact, &over),
+        type_a_criterion(&TYPE_A, &exact, |d| type_a_loss.get(&d).copied()),
+        budget_criterion(&groups),
+    ];
+
+    let base = exact
+        .iter()
+        .find(|(c, _)| c.d == CONTROL_D)
+        .copied()
+        .ok_or_else(|| ClaimError::new("plan", "no k = d cell at the control's d"))?;
+    let controls = vec![
+        Control::new(
+            CONTROL_TEACHER.name,
+            CONTROL_TEACHER.doc,
+            drop_tests(&[(base, control)]),
+        ),
+        Control::new(
+            CONTROL_SPLIT.name,
+            CONTROL_SPLIT.doc,
+            trend_criterion(&TREND, &exact, |e| {
+                e.kind != EndKind::Budget && e.end.loss <= SPURIOUS_LOSS
+            }),
+        ),
+        Control::new(
+            CONTROL_TYPE_A.name,
+            CONTROL_TYPE_A.doc,
+            type_a_criterion(&TYPE_A, &exact, |d| type_a_loss.get(&(d - 1)).copied()),
+        ),
+    ];
+
+    let runs = plan.exact.first().map_or(0, |c| c.runs);
+    let plots = vec![
+        PlotSpec::new(
+            "frequency",
+            "Fraction of GD runs ending in a spurious minimum",
+            "frequency",
+            ("k", "k (students)"),
+            (&["fraction"], "spurious fraction (Wilson 95% interval)"),
+        )
+        .group_by("setting")
+        .error_bars("ci_low", "ci_high")
+        .points()
+        .caption(format!(
+            "{runs} seeded runs per cell, W0 ~ N(0, 1/d), GD step 4/k; k = d and k = d + 1"
+        )),
+    ];
+    Ok(
+        Outcome::new(criteria, controls, evidence(&groups, control, &type_a_loss))
+            .with_plots(plots)
+            .with_headline(TREND.name),
+    )
 }
 
 /// Step size 4/k: lr lambda_max(H) stays near 1.3 at the global minimum for every k.
@@ -570,13 +587,13 @@ struct RunEnd {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EndKind {
-    Global,
+    Global = 0,
     /// A converged run above SPURIOUS_LOSS whose Hessian is positive definite.
-    SpuriousMinimum,
+    SpuriousMinimum = 1,
     /// A converged run above SPURIOUS_LOSS whose Hessian is not positive definite.
-    OtherCritical,
+    OtherCritical = 2,
     /// The budget ran out: neither a minimum nor spurious, left out of every fraction.
-    Budget,
+    Budget = 3,
 }
 
 impl EndKind {
@@ -633,27 +650,6 @@ fn run_one(ctx: &RunContext, cell: Cell, run: usize) -> Result<RunEnd, ClaimErro
         lambda_min,
         kind,
     })
-}
-
-/// All runs of all cells, in parallel, gathered in (cell, run) order.
-fn run_cells(ctx: &RunContext, cells: &[Cell]) -> Result<Vec<Vec<RunEnd>>, ClaimError> {
-    let jobs: Vec<(usize, usize)> = cells
-        .iter()
-        .enumerate()
-        .flat_map(|(c, cell)| (0..cell.runs).map(move |r| (c, r)))
-        .collect();
-    let ends: Vec<RunEnd> = ctx.par_cells(
-        SPURIOUS_FREQUENCY_ID,
-        &jobs,
-        |&(c, _)| cells[c].label(),
-        |&(c, r)| run_one(ctx, cells[c], r),
-    )?;
-    let mut grouped = Vec::with_capacity(cells.len());
-    let mut it = ends.into_iter();
-    for cell in cells {
-        grouped.push(it.by_ref().take(cell.runs).collect());
-    }
-    Ok(grouped)
 }
 
 fn count(ends: &[RunEnd], kind: EndKind) -> u64 {

@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
 use overparam_checks::{
-    Claim, ClaimError, CriterionKind, MAX_FALSE_FAILURE_RATE, Profile, Progress, RunContext,
-    Verdict, all_claims, find_claim,
+    Claim, ClaimError, CriterionKind, MAX_FALSE_FAILURE_RATE, Outcome, Profile, Progress,
+    RunContext, Verdict, all_claims, find_claim,
 };
 use overparam_report::{
     ClaimRecord, ClaimRun, Manifest, OutputDir, OutputError, OutputKind, peak_memory_mib,
@@ -194,6 +194,21 @@ pub fn run_claims_into(
     quiet: bool,
     out: OutputDir,
 ) -> Result<Vec<Verdict>, OutputError> {
+    run_claims_with(claims, profile, seed, quiet, out, &|claim, ctx| {
+        claim.run(ctx)
+    })
+}
+
+/// [`run_claims_into`] with each claim's outcome from `run` instead of `Claim::run` (a sweep
+/// assembling a split run from its parts); the directory is written by the same code.
+pub fn run_claims_with(
+    claims: &[&'static dyn Claim],
+    profile: Profile,
+    seed: u64,
+    quiet: bool,
+    out: OutputDir,
+    run: &(dyn Fn(&'static dyn Claim, &RunContext) -> Result<Outcome, ClaimError> + Sync),
+) -> Result<Vec<Verdict>, OutputError> {
     let mut manifest = Manifest::new(
         profile.name(),
         seed,
@@ -217,7 +232,7 @@ pub fn run_claims_into(
         };
         reset_peak_memory();
         let start = Instant::now();
-        let result = catch_unwind(AssertUnwindSafe(|| claim.run(&ctx))).unwrap_or_else(|panic| {
+        let result = catch_unwind(AssertUnwindSafe(|| run(*claim, &ctx))).unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<String>()
                 .cloned()

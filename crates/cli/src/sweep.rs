@@ -17,15 +17,23 @@ use overparam_checks::{Claim, Profile, Verdict, all_claims, find_claim};
 use overparam_report::{OutputDir, OutputKind};
 use overparam_sweep::{
     LOGS_DIR, MergeSummary, Plan, SeedRange, Task, TaskState, create_or_resume, log_path, merge,
-    read_plan, task_state,
+    read_plan, record_attempt, task_state,
 };
+
+mod parts;
+mod slurm;
 
 use crate::claims::{run_claims_into, unknown_claim};
 use crate::usage_error;
 
 pub const LONG_ABOUT: &str = "Run claims over a range of master seeds as independent tasks, \
 one per (claim, seed), and merge them into pass rates.\n\n\
-overparam sweep --claims ID,ID | --all --seeds A..B [--profile quick|full] [--jobs N] --out DIR\n\n\
+overparam sweep --claims ID,ID | --all --seeds A..B [--profile quick|full] [--jobs N] \
+[--split N] [--executor local|slurm] --out DIR\n\n\
+--split N splits each run of a claim that declares cells into N tasks (part files under \
+DIR/tasks/<claim>/seed-<s>.parts/), assembled by the merge into the run directory `overparam \
+run` writes, byte for byte. --executor slurm plans job arrays and submits them (see `overparam \
+sweep plan --help`); `overparam sweep status DIR` shows done, missing and failed tasks.\n\n\
 A..B includes both ends (0..99 is 100 seeds). DIR/plan.json records the claims, seeds, profile \
 and build (version, git commit, Cargo.lock SHA-256) and the ordered task list; each task writes \
 DIR/tasks/<claim>/seed-<s>/, the directory `overparam run <claim> --seed <s>` writes, all at \
@@ -70,6 +78,16 @@ pub struct SweepArgs {
     /// the same plan, the sweep resumes there, running only the tasks without a result.
     #[arg(long, required = true)]
     pub out: Option<PathBuf>,
+    /// Split each run of a claim that declares cells (see `overparam show`) into N tasks, each
+    /// computing some of its cells; the merge assembles the run, identical to an unsplit one.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub split: u16,
+    /// local: run the tasks here with --jobs workers, then merge. slurm: plan the sweep as job
+    /// arrays and submit them and the merge job (what `overparam sweep plan --submit` does).
+    #[arg(long, default_value = "local", value_parser = ["local", "slurm"])]
+    pub executor: String,
+    #[command(flatten)]
+    pub slurm: slurm::SlurmArgs,
 }
 
 #[derive(clap::Subcommand)]
@@ -79,9 +97,23 @@ pub enum SweepCommand {
     RunTask {
         /// The sweep directory.
         dir: PathBuf,
-        /// The task's index in DIR/plan.json (from 0).
+        /// The task's index in DIR/plan.json (from 0). Without it: OVERPARAM_TASK_OFFSET +
+        /// SLURM_ARRAY_TASK_ID (a Slurm array), or JOB_COMPLETION_INDEX (a Kubernetes Indexed
+        /// Job).
         #[arg(long)]
-        task: usize,
+        task: Option<usize>,
+    },
+    /// Plan a sweep for a cluster: DIR/plan.json (the ordered task list), DIR/slurm/array.sbatch
+    /// (one array task per task), merge.sbatch and submit.sh; with --submit, submit the arrays
+    /// and the merge job (chained with --dependency=afterok) and print their job ids.
+    #[command(long_about = slurm::PLAN_ABOUT)]
+    Plan(slurm::PlanArgs),
+    /// Where each task of DIR stands: done, missing (no result: never started, queued,
+    /// running, or killed), failed (no result after 2 starts; its log is shown). Exit 0 when
+    /// every task is done, 1 otherwise.
+    Status {
+        /// The sweep directory.
+        dir: PathBuf,
     },
     /// Merge the finished tasks into DIR/report/ (summary.csv, criteria.csv, index.html,
     /// summary.md, plots). Refuses when tasks have no result, unless --allow-missing.
@@ -98,11 +130,20 @@ pub fn run(args: SweepArgs) -> ExitCode {
     match args.command {
         Some(SweepCommand::RunTask { dir, task }) => {
             crate::remove_outputs_on_signal();
-            run_task(&dir, task)
+            match task.map_or_else(task_index_from_env, Ok) {
+                Ok(task) => run_task(&dir, task),
+                Err(e) => usage_error(&e),
+            }
         }
+        Some(SweepCommand::Plan(args)) => slurm::plan(args),
+        Some(SweepCommand::Status { dir }) => slurm::status_command(&dir),
         Some(SweepCommand::Merge { dir, allow_missing }) => {
             crate::remove_outputs_on_signal();
-            match read_plan(&dir).and_then(|plan| merge(&dir, &plan, allow_missing)) {
+            let merged = read_plan(&dir).and_then(|plan| {
+                parts::assemble_runs(&dir, &plan);
+                merge(&dir, &plan, allow_missing)
+            });
+            match merged {
                 Ok(summary) => {
                     say!("{}", merged_line(&summary));
                     ExitCode::SUCCESS
@@ -116,13 +157,18 @@ pub fn run(args: SweepArgs) -> ExitCode {
 
 /// The claims named by --claims / --all, in registry order, each once.
 fn chosen_claims(args: &SweepArgs) -> Result<Vec<String>, String> {
-    if args.all {
+    chosen(&args.claims, args.all)
+}
+
+/// The claims named by `claims` (or every claim, `all`), in registry order, each once.
+fn chosen(claims: &[String], all: bool) -> Result<Vec<String>, String> {
+    if all {
         return Ok(all_claims()
             .iter()
             .map(|c| c.info().id.to_owned())
             .collect());
     }
-    for id in &args.claims {
+    for id in claims {
         if find_claim(id).is_none() {
             return Err(unknown_claim(id));
         }
@@ -130,12 +176,44 @@ fn chosen_claims(args: &SweepArgs) -> Result<Vec<String>, String> {
     Ok(all_claims()
         .iter()
         .map(|c| c.info().id)
-        .filter(|id| args.claims.iter().any(|a| a == id))
+        .filter(|id| claims.iter().any(|a| a == id))
         .map(str::to_owned)
         .collect())
 }
 
+/// The task index of a worker started without --task: a Slurm array task's
+/// OVERPARAM_TASK_OFFSET (0 when unset) + SLURM_ARRAY_TASK_ID, or a Kubernetes Indexed Job's
+/// JOB_COMPLETION_INDEX.
+fn task_index_from_env() -> Result<usize, String> {
+    let var =
+        |name: &str| -> Result<Option<usize>, String> {
+            match std::env::var(name) {
+                Err(_) => Ok(None),
+                Ok(v) => v.trim().parse().map(Some).map_err(|_| {
+                    format!("{name}='{v}' is not a task index (a whole number from 0)")
+                }),
+            }
+        };
+    if let Some(id) = var("SLURM_ARRAY_TASK_ID")? {
+        let offset = var("OVERPARAM_TASK_OFFSET")?.unwrap_or(0);
+        return offset
+            .checked_add(id)
+            .ok_or_else(|| "OVERPARAM_TASK_OFFSET + SLURM_ARRAY_TASK_ID overflows".to_owned());
+    }
+    if let Some(index) = var("JOB_COMPLETION_INDEX")? {
+        return Ok(index);
+    }
+    Err(
+        "no task index: give --task I, or run inside a Slurm array (SLURM_ARRAY_TASK_ID) or a \
+         Kubernetes Indexed Job (JOB_COMPLETION_INDEX)"
+            .to_owned(),
+    )
+}
+
 fn sweep(args: SweepArgs) -> ExitCode {
+    if args.executor == "slurm" {
+        return slurm::plan_from_sweep(args);
+    }
     let claims = match chosen_claims(&args) {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
@@ -146,7 +224,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
     };
     let profile: Profile = args.profile.parse().expect("clap restricts the values");
     let dir = args.out.expect("clap requires --out");
-    let plan = Plan::new(claims, seeds, profile);
+    let plan = Plan::split(claims, seeds, profile, usize::from(args.split));
     if let Err(e) = create_or_resume(&dir, &plan) {
         return usage_error(&e.to_string());
     }
@@ -160,7 +238,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
     let pending: VecDeque<&Task> = plan
         .tasks
         .iter()
-        .filter(|t| !matches!(task_state(&dir, t), TaskState::Finished(_)))
+        .filter(|t| !task_state(&dir, t).is_done())
         .collect();
     let already = plan.tasks.len() - pending.len();
     if terminal {
@@ -191,6 +269,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
         );
     }
     let ran = format!("{} run now, {already} already finished", outcome.finished);
+    parts::assemble_runs(&dir, &plan);
     if !outcome.crashed.is_empty() {
         say!(
             "sweep {}: {} of {} tasks left no result ({ran}); run the same command again to \
@@ -401,6 +480,7 @@ fn execute<'a>(
                             outcome.finished += 1;
                             not_passed += usize::from(v != Verdict::Pass);
                         }
+                        TaskState::PartDone => outcome.finished += 1,
                         TaskState::Missing | TaskState::Damaged(_) => {
                             // What a dead worker was writing is never a result.
                             let _ = fs::remove_dir_all(&worker.staging);
@@ -492,13 +572,26 @@ fn run_task(dir: &Path, index: usize) -> ExitCode {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
     };
-    if let TaskState::Finished(v) = task_state(dir, task) {
-        say!(
-            "task {index} ({}) already finished: {}",
-            task.name,
-            v.name()
-        );
-        return ExitCode::SUCCESS;
+    match task_state(dir, task) {
+        TaskState::Finished(v) => {
+            say!(
+                "task {index} ({}) already finished: {}",
+                task.name,
+                v.name()
+            );
+            return ExitCode::SUCCESS;
+        }
+        TaskState::PartDone => {
+            say!("task {index} ({}) already finished", task.name);
+            return ExitCode::SUCCESS;
+        }
+        TaskState::Missing | TaskState::Damaged(_) => {}
+    }
+    if let Err(e) = record_attempt(dir, index, &parts::attempt_text()) {
+        return usage_error(&e);
+    }
+    if task.part.is_some() {
+        return parts::run_part(dir, &plan, task, claim, profile, ABORT_HOOK);
     }
     // A damaged directory carrying a run marker is replaced; anything else is refused here.
     let out = match OutputDir::prepare(&dir.join(&task.dir), OutputKind::Run, true) {

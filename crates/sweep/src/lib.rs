@@ -4,8 +4,13 @@
 //! ```text
 //! DIR/.overparam                  marker, kind "sweep"
 //! DIR/plan.json                   claims, seeds, profile, build, the ordered task list
-//! DIR/tasks/<claim>/seed-<s>/     one run directory per task (what `overparam run` writes)
+//! DIR/tasks/<claim>/seed-<s>/     one run directory per claim run (what `overparam run`
+//!                                 writes): written by its task, or for a run split into part
+//!                                 tasks, assembled by the merge from their part files
+//! DIR/tasks/<claim>/seed-<s>.parts/part-<j>.json   a part task's cells (see `parts`)
 //! DIR/logs/task-<i>.log           stdout and stderr of the worker that last ran task i
+//! DIR/logs/task-<i>.attempts      one line per start of task i (how often it was tried)
+//! DIR/slurm/                      the Slurm executor's scripts and submitted job ids
 //! DIR/report/                     the merge (marker "sweep-report"): summary.csv, criteria.csv,
 //!                                 index.html, summary.md, plots/, plan.json, timings.csv
 //! ```
@@ -18,7 +23,10 @@
 //! This crate knows the layout and the statistics; the CLI runs the tasks.
 
 mod merge;
+mod parts;
 mod plan;
+pub mod slurm;
+mod status;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,7 +35,11 @@ use overparam_checks::Verdict;
 use overparam_report::{OutputDir, OutputKind, read_marker};
 
 pub use merge::{MergeSummary, merge};
-pub use plan::{MAX_SEEDS, PLAN_FORMAT, Plan, SeedRange, Task, claim_tasks_dir};
+pub use parts::{PART_FORMAT, read_part, write_part};
+pub use plan::{
+    MAX_SEEDS, MAX_SPLIT, PLAN_FORMAT, Part, Plan, SeedRange, Task, cell_count, claim_tasks_dir,
+};
+pub use status::{Attempt, MAX_ATTEMPTS, StatusLine, TaskStatus, attempts, record_attempt, status};
 
 pub const PLAN_FILE: &str = "plan.json";
 pub const TASKS_DIR: &str = "tasks";
@@ -39,6 +51,8 @@ pub const REPORT_DIR: &str = "report";
 pub enum TaskState {
     /// The run directory is complete; the claim's verdict.
     Finished(Verdict),
+    /// A part task's result file is written (its run is assembled by the merge).
+    PartDone,
     /// No run directory (never run, or its worker died before committing).
     Missing,
     /// Something is at the task's path but it is not a complete run directory of this task
@@ -47,8 +61,29 @@ pub enum TaskState {
     Damaged(String),
 }
 
-/// The state of `task` in sweep directory `dir`.
+impl TaskState {
+    /// Whether the task has its result (a run directory, or a part file).
+    pub fn is_done(&self) -> bool {
+        matches!(self, TaskState::Finished(_) | TaskState::PartDone)
+    }
+}
+
+/// The state of `task` in sweep directory `dir`. A part task is finished with its run (once the
+/// run is assembled) and done once its part file exists (written all at once).
 pub fn task_state(dir: &Path, task: &Task) -> TaskState {
+    let run = run_state(dir, task);
+    match (task.part_file(), &run) {
+        (None, _) | (Some(_), TaskState::Finished(_)) => run,
+        (Some(file), _) => match fs::symlink_metadata(dir.join(&file)) {
+            Ok(m) if m.is_file() => TaskState::PartDone,
+            Ok(_) => TaskState::Damaged(format!("{file} is not a file")),
+            Err(_) => TaskState::Missing,
+        },
+    }
+}
+
+/// The state of the run directory `task` writes or contributes to.
+pub fn run_state(dir: &Path, task: &Task) -> TaskState {
     let path = dir.join(&task.dir);
     match fs::symlink_metadata(&path) {
         Err(_) => return TaskState::Missing,

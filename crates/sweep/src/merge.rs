@@ -9,7 +9,7 @@ use overparam_checks::{Table, Value, Verdict};
 use overparam_report::{OutputDir, OutputKind, table_to_csv};
 use serde_json::Value as Json;
 
-use crate::{PLAN_FILE, Plan, REPORT_DIR, SweepError, TaskState, task_state};
+use crate::{PLAN_FILE, Plan, REPORT_DIR, SweepError, TaskState, run_state};
 
 mod render;
 use render::{criteria_table, criterion_plot, index_html, short, summary_md, summary_table};
@@ -191,11 +191,12 @@ fn text_or_empty(v: &Json, key: &str) -> String {
 /// What a merge found, for the CLI's final line.
 #[derive(Debug, Clone)]
 pub struct MergeSummary {
+    /// Claim runs (claim x seed): the tasks, when no run is split.
     pub tasks: usize,
     pub passes: usize,
     pub fails: usize,
     pub errors: usize,
-    /// Names of the tasks without a result (only with `allow_missing`).
+    /// Names of the runs (`<claim>/seed-<s>`) without a result (only with `allow_missing`).
     pub missing: Vec<String>,
     pub report: PathBuf,
 }
@@ -397,16 +398,16 @@ pub fn merge(dir: &Path, plan: &Plan, allow_missing: bool) -> Result<MergeSummar
             declared: None,
             declared_varies: false,
         };
-        for task in plan.tasks_of(claim) {
+        for task in plan.runs_of(claim) {
             summary.seeds += 1;
             let run_dir = dir.join(&task.dir);
-            let verdict = match task_state(dir, task) {
+            let verdict = match run_state(dir, task) {
                 TaskState::Finished(_) => {
                     read_verdict(&run_dir, claim).map_err(|e| SweepError(e.to_string()))?
                 }
-                TaskState::Missing | TaskState::Damaged(_) => {
+                TaskState::PartDone | TaskState::Missing | TaskState::Damaged(_) => {
                     summary.missing.push(task.seed);
-                    missing_names.push(task.name.clone());
+                    missing_names.push(task.run_name());
                     continue;
                 }
             };
@@ -441,10 +442,11 @@ pub fn merge(dir: &Path, plan: &Plan, allow_missing: bool) -> Result<MergeSummar
     if !missing_names.is_empty() && !allow_missing {
         let shown: Vec<&str> = missing_names.iter().take(10).map(String::as_str).collect();
         return Err(SweepError(format!(
-            "{} of {} tasks have no result ({}{}); run the sweep again to finish them, or merge \
-             with --allow-missing for a report marked incomplete",
+            "{} of {} runs have no result ({}{}); run the sweep again (or `overparam sweep plan \
+             --resubmit-missing DIR`) to finish them, or merge with --allow-missing for a report \
+             marked incomplete",
             missing_names.len(),
-            plan.tasks.len(),
+            plan.run_count(),
             shown.join(", "),
             if missing_names.len() > 10 {
                 ", ..."
@@ -487,7 +489,7 @@ pub fn merge(dir: &Path, plan: &Plan, allow_missing: bool) -> Result<MergeSummar
         .and_then(|()| out.commit())
         .map_err(|e| SweepError(format!("report not written: {e}")))?;
     Ok(MergeSummary {
-        tasks: plan.tasks.len(),
+        tasks: plan.run_count(),
         passes: claims.iter().map(|c| c.passes).sum(),
         fails: claims.iter().map(|c| c.fails).sum(),
         errors: claims.iter().map(|c| c.errors).sum(),

@@ -84,8 +84,54 @@ pub struct Task {
     pub name: String,
     pub claim: String,
     pub seed: u64,
-    /// The task's run directory, relative to the sweep directory: `tasks/<claim>/seed-<s>`.
+    /// The task's run directory, relative to the sweep directory: `tasks/<claim>/seed-<s>`
+    /// (for a part, the run directory its run is assembled into).
     pub dir: String,
+    /// For a claim run split into several tasks: which of its cells this task computes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<Part>,
+}
+
+/// Part `index` of `of` of one claim run: cells `first..end` of the claim's
+/// [`CellClaim::cell_labels`](overparam_checks::claim::CellClaim::cell_labels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub index: usize,
+    pub of: usize,
+    pub first: usize,
+    pub end: usize,
+}
+
+impl Task {
+    /// The run this task computes or contributes to, `<claim>/seed-<s>`.
+    pub fn run_name(&self) -> String {
+        format!("{}/seed-{}", self.claim, self.seed)
+    }
+
+    /// A part's result file, relative to the sweep directory:
+    /// `tasks/<claim>/seed-<s>.parts/part-<j>.json`; `None` for a whole run.
+    pub fn part_file(&self) -> Option<String> {
+        self.part
+            .map(|p| format!("{}.parts/part-{}.json", self.dir, p.index))
+    }
+}
+
+/// How many cells `claim` (an id) declares at `profile`; 0 when it is one task.
+pub fn cell_count(claim: &str, profile: Profile) -> usize {
+    overparam_checks::find_claim(claim)
+        .and_then(|c| c.cells())
+        .map_or(0, |c| c.cell_labels(profile).len())
+}
+
+/// The most tasks one claim run may be split into.
+pub const MAX_SPLIT: usize = 1000;
+
+fn is_one(x: &usize) -> bool {
+    *x == 1
+}
+
+fn one() -> usize {
+    1
 }
 
 /// DIR/plan.json.
@@ -101,6 +147,10 @@ pub struct Plan {
     /// Claim ids, in registry order.
     pub claims: Vec<String>,
     pub seeds: SeedRange,
+    /// Into how many tasks each run of a claim that declares cells is split (at most its cell
+    /// count); 1, the default, keeps every run one task.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub split: usize,
     pub tasks: Vec<Task>,
 }
 
@@ -113,16 +163,42 @@ impl Plan {
     /// The plan of a sweep of `claims` (ids, already in registry order) over `seeds` with this
     /// build. Tasks are claim-major: every seed of the first claim, then the next claim.
     pub fn new(claims: Vec<String>, seeds: SeedRange, profile: Profile) -> Plan {
+        Plan::split(claims, seeds, profile, 1)
+    }
+
+    /// [`Plan::new`] with each run of a claim that declares cells split into `split` tasks
+    /// (fewer when it has fewer cells), each a contiguous, near-equal range of its cells, named
+    /// `<claim>/seed-<s>/part-<j>-of-<n>`, in part order after one another.
+    pub fn split(claims: Vec<String>, seeds: SeedRange, profile: Profile, split: usize) -> Plan {
         let mut tasks = Vec::new();
         for claim in &claims {
+            let cells = cell_count(claim, profile);
+            let parts = split.clamp(1, MAX_SPLIT).min(cells.max(1));
             for seed in seeds.seeds() {
-                tasks.push(Task {
-                    index: tasks.len(),
-                    name: format!("{claim}/seed-{seed}"),
-                    claim: claim.clone(),
-                    seed,
-                    dir: format!("{}/seed-{seed}", claim_tasks_dir(claim)),
-                });
+                let dir = format!("{}/seed-{seed}", claim_tasks_dir(claim));
+                for j in 0..parts {
+                    let (name, part) = if parts == 1 {
+                        (format!("{claim}/seed-{seed}"), None)
+                    } else {
+                        (
+                            format!("{claim}/seed-{seed}/part-{j}-of-{parts}"),
+                            Some(Part {
+                                index: j,
+                                of: parts,
+                                first: j * cells / parts,
+                                end: (j + 1) * cells / parts,
+                            }),
+                        )
+                    };
+                    tasks.push(Task {
+                        index: tasks.len(),
+                        name,
+                        claim: claim.clone(),
+                        seed,
+                        dir: dir.clone(),
+                        part,
+                    });
+                }
             }
         }
         Plan {
@@ -134,6 +210,7 @@ impl Plan {
             profile: profile.name().to_owned(),
             claims,
             seeds,
+            split: split.clamp(1, MAX_SPLIT),
             tasks,
         }
     }
@@ -161,7 +238,10 @@ impl Plan {
         }
         // The task list is a function of the rest: one edited by hand (a task directory outside
         // tasks/, say) is refused rather than written to.
-        let expected = Plan::new(plan.claims.clone(), plan.seeds, profile);
+        if plan.split == 0 || plan.split > MAX_SPLIT {
+            return Err(format!("bad split {}", plan.split));
+        }
+        let expected = Plan::split(plan.claims.clone(), plan.seeds, profile, plan.split);
         if plan.tasks != expected.tasks {
             return Err("its task list is not the one its claims and seeds define".to_owned());
         }
@@ -180,6 +260,7 @@ impl Plan {
         field("claims", self.claims.join(","), wanted.claims.join(","));
         field("seeds", self.seeds.to_string(), wanted.seeds.to_string());
         field("profile", self.profile.clone(), wanted.profile.clone());
+        field("split", self.split.to_string(), wanted.split.to_string());
         field(
             "tool version",
             self.tool_version.clone(),
@@ -226,6 +307,23 @@ impl Plan {
     pub fn tasks_of<'a>(&'a self, claim: &'a str) -> impl Iterator<Item = &'a Task> + 'a {
         self.tasks.iter().filter(move |t| t.claim == claim)
     }
+
+    /// The runs of one claim, in seed order: each run's first task (its only one, or part 0).
+    pub fn runs_of<'a>(&'a self, claim: &'a str) -> impl Iterator<Item = &'a Task> + 'a {
+        self.tasks_of(claim)
+            .filter(|t| t.part.is_none_or(|p| p.index == 0))
+    }
+
+    /// Every task of the run `first` starts (itself alone for a whole run).
+    pub fn run_tasks(&self, first: &Task) -> &[Task] {
+        let n = first.part.map_or(1, |p| p.of);
+        &self.tasks[first.index..first.index + n]
+    }
+
+    /// How many claim runs (claim x seed) the plan holds.
+    pub fn run_count(&self) -> usize {
+        self.claims.len() * self.seeds.count() as usize
+    }
 }
 
 #[cfg(test)]
@@ -271,6 +369,55 @@ mod tests {
         let mut edited = plan.clone();
         edited.tasks.swap(0, 1);
         assert!(Plan::parse(&edited.to_json()).is_err());
+    }
+
+    #[test]
+    fn split_runs_are_contiguous_parts_of_their_cells() {
+        let id = "safran2018.spurious-frequency";
+        let cells = cell_count(id, Profile::Quick);
+        assert!(cells > 5, "{cells}");
+        let plan = Plan::split(
+            vec![id.into(), "a.x".into()],
+            SeedRange { first: 0, last: 1 },
+            Profile::Quick,
+            5,
+        );
+        // 2 seeds x 5 parts, then the claim without cells as one task per seed
+        assert_eq!(plan.tasks.len(), 12);
+        assert_eq!(plan.tasks[0].name, format!("{id}/seed-0/part-0-of-5"));
+        assert_eq!(plan.tasks[11].name, "a.x/seed-1");
+        let parts: Vec<Part> = plan.tasks[5..10].iter().map(|t| t.part.unwrap()).collect();
+        assert_eq!(parts[0].first, 0);
+        assert_eq!(parts[4].end, cells);
+        assert!(
+            parts
+                .windows(2)
+                .all(|w| w[0].end == w[1].first && w[0].first < w[0].end)
+        );
+        assert_eq!(plan.runs_of(id).count(), 2);
+        assert_eq!(plan.run_tasks(&plan.tasks[5]).len(), 5);
+        assert_eq!(plan.run_count(), 4);
+        assert_eq!(
+            plan.tasks[7].part_file().unwrap(),
+            format!("tasks/{id}/seed-1.parts/part-2.json")
+        );
+        assert_eq!(Plan::parse(&plan.to_json()).unwrap(), plan);
+        assert!(
+            !Plan::new(
+                vec![id.into()],
+                SeedRange { first: 0, last: 0 },
+                Profile::Quick
+            )
+            .to_json()
+            .contains("split")
+        );
+        let huge = Plan::split(
+            vec![id.into()],
+            SeedRange { first: 0, last: 0 },
+            Profile::Quick,
+            999,
+        );
+        assert_eq!(huge.tasks.len(), cells);
     }
 
     #[test]

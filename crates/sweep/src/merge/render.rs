@@ -310,9 +310,9 @@ fn plan_line(plan: &Plan) -> String {
 fn incomplete_line(plan: &Plan, missing: &[String]) -> Option<String> {
     (!missing.is_empty()).then(|| {
         format!(
-            "INCOMPLETE: {} of {} tasks have no result and are left out: {}",
+            "INCOMPLETE: {} of {} runs have no result and are left out: {}",
             missing.len(),
-            plan.tasks.len(),
+            plan.run_count(),
             missing.join(", ")
         )
     })

@@ -49,6 +49,10 @@ claim, bad --seeds, a directory that is not a sweep of this plan), nothing writt
 /// staging directory is created, as a worker killed mid-write would.
 const ABORT_HOOK: &str = "OVERPARAM_TEST_ABORT_TASK";
 
+/// For the test suite only: `run-task` of this task index waits 120 s after recording its start
+/// (before computing), so that a test can cancel it mid-run.
+const SLEEP_HOOK: &str = "OVERPARAM_TEST_SLEEP_TASK";
+
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SweepArgs {
@@ -589,6 +593,9 @@ fn run_task(dir: &Path, index: usize) -> ExitCode {
     }
     if let Err(e) = record_attempt(dir, index, &parts::attempt_text()) {
         return usage_error(&e);
+    }
+    if std::env::var(SLEEP_HOOK).is_ok_and(|v| v == index.to_string()) {
+        std::thread::sleep(Duration::from_secs(120));
     }
     if task.part.is_some() {
         return parts::run_part(dir, &plan, task, claim, profile, ABORT_HOOK);

@@ -57,7 +57,8 @@ pub struct SlurmSettings {
 }
 
 /// Default time limit and memory of one task of `plan` from the claims' measured costs: the
-/// longest task's single-threaded CPU time (a split run's share of its cells) times 10 (the
+/// longest task's single-threaded CPU time (for a split run, four times its even share of the
+/// run, at most the run) times 10 (the
 /// measured figures are from an idle machine; a shared node is slower), at least 10 minutes,
 /// and 4 times the largest peak memory, at least 1 GiB. A claim that declares no cost counts
 /// as [`UNKNOWN_COST_MINUTES`] and [`UNKNOWN_COST_MIB`].
@@ -74,7 +75,9 @@ pub fn default_resources(plan: &Plan) -> (u64, u64, String) {
             .map_or(1, |p| p.of);
         match find_claim(claim).and_then(|c| c.cost(profile)) {
             Some(cost) => {
-                let seconds = cost.cpu_seconds / parts as f64;
+                // cells differ in cost (Safran's k = 20 runs take far longer than k = 6):
+                // a part gets four times its even share, never more than the whole run
+                let seconds = cost.cpu_seconds * (4.0 / parts as f64).min(1.0);
                 minutes = minutes.max((10.0 * seconds / 60.0).ceil() as u64);
                 mib = mib.max((4.0 * cost.peak_mib).ceil() as u64);
                 basis.push(format!(

@@ -101,7 +101,7 @@ enum Command {
     /// (DIR/tasks/<claim>/seed-<s>/, each what `run` writes) and merge them into pass rates
     /// with Wilson intervals and distributions of every criterion (DIR/report/).
     #[command(long_about = sweep::LONG_ABOUT)]
-    Sweep(sweep::SweepArgs),
+    Sweep(Box<sweep::SweepArgs>),
     /// Exact rate of E||e_t||^2 for SGD, Nesterov-SGD or MaSS on the linear interpolation model
     /// with Gaussian data of a given spectrum (Liu & Belkin 2020): rho, convergence, constants,
     /// critical batch sizes, the hyper-parameters used.
@@ -156,7 +156,7 @@ fn main() -> ExitCode {
         },
         Command::Spline(args) => spline::run(args),
         Command::TeacherStudent(args) => teacher_student::run(args),
-        Command::Sweep(args) => sweep::run(args),
+        Command::Sweep(args) => sweep::run(*args),
         Command::MomentumRate(args) => momentum_rate::run(args),
         Command::Ntk(args) => ntk::run(args),
         Command::SphereSpectrum(args) => sphere_spectrum::run(args),

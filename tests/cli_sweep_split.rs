@@ -100,6 +100,14 @@ fn a_split_run_is_byte_identical_to_run_at_two_splittings() {
                 "split {split}: {name} differs from `overparam run`"
             );
         }
+        // timings.csv has a row per part, with the part's own wall time
+        let (header, rows) = read_csv(&sw.join("report/timings.csv"));
+        assert_eq!(header[..3], ["task", "name", "wall_time_s"]);
+        assert_eq!(rows.len(), split.parse::<usize>().unwrap());
+        for (j, row) in rows.iter().enumerate() {
+            assert!(row[1].ends_with(&format!("part-{j}-of-{split}")), "{row:?}");
+            assert!(row[2].parse::<f64>().unwrap() >= 0.0, "{row:?}");
+        }
         // the run directory is complete, so resuming runs nothing
         let again = overparam(&[
             "sweep",

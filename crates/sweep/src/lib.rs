@@ -10,6 +10,7 @@
 //! DIR/tasks/<claim>/seed-<s>.parts/part-<j>.json   a part task's cells (see `parts`)
 //! DIR/logs/task-<i>.log           stdout and stderr of the worker that last ran task i
 //! DIR/logs/task-<i>.attempts      one line per start of task i (how often it was tried)
+//! DIR/logs/task-<i>.timing        a part task's wall seconds, peak MiB and threads
 //! DIR/slurm/                      the Slurm executor's scripts and submitted job ids
 //! DIR/report/                     the merge (marker "sweep-report"): summary.csv, criteria.csv,
 //!                                 index.html, summary.md, plots/, plan.json, timings.csv
@@ -187,6 +188,11 @@ pub fn create_or_resume(dir: &Path, plan: &Plan) -> Result<bool, SweepError> {
             .map_err(|e| SweepError(format!("cannot create {}: {e}", path.display())))?;
     }
     Ok(created)
+}
+
+/// The path of part task `index`'s timing (wall seconds, peak MiB, threads), for timings.csv.
+pub fn timing_path(dir: &Path, index: usize) -> PathBuf {
+    dir.join(LOGS_DIR).join(format!("task-{index}.timing"))
 }
 
 /// The path of task `index`'s log.

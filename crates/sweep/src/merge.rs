@@ -435,7 +435,14 @@ pub fn merge(dir: &Path, plan: &Plan, allow_missing: bool) -> Result<MergeSummar
             for (c, failed) in &verdict.controls {
                 summary.series("control", c).add(task.seed, c, *failed);
             }
-            timings.push(timing_row(task, &run_dir));
+            if task.part.is_some() {
+                // a split run's time is its parts' (the assembly's manifest times only that)
+                for part in plan.run_tasks(task) {
+                    timings.push(part_timing_row(dir, part));
+                }
+            } else {
+                timings.push(timing_row(task, &run_dir));
+            }
         }
         claims.push(summary);
     }
@@ -496,6 +503,31 @@ pub fn merge(dir: &Path, plan: &Plan, allow_missing: bool) -> Result<MergeSummar
         missing: missing_names,
         report,
     })
+}
+
+/// A part task's wall time, peak memory and threads from `logs/task-<i>.timing` (three numbers,
+/// written by the worker after its part file; missing fields empty).
+fn part_timing_row(dir: &Path, task: &crate::Task) -> Vec<Value> {
+    let text = fs::read_to_string(crate::timing_path(dir, task.index)).unwrap_or_default();
+    let mut fields = text.split_whitespace();
+    let mut float = || {
+        fields
+            .next()
+            .and_then(|f| f.parse::<f64>().ok())
+            .map_or(Value::Missing, Value::Float)
+    };
+    let (wall, peak) = (float(), float());
+    let threads = match float() {
+        Value::Float(t) => Value::Int(t as i64),
+        other => other,
+    };
+    vec![
+        Value::Int(task.index as i64),
+        Value::Text(task.name.clone()),
+        wall,
+        peak,
+        threads,
+    ]
 }
 
 /// A task's wall time, peak memory and threads from its manifest.json (missing fields empty).

@@ -10,7 +10,9 @@ use std::time::Instant;
 use overparam_checks::claim::{CellData, assemble_parts};
 use overparam_checks::{Claim, ClaimError, NoProgress, Profile, RunContext, find_claim};
 use overparam_report::{OutputDir, OutputKind};
-use overparam_sweep::{Plan, Task, TaskState, read_part, run_state, task_state, write_part};
+use overparam_sweep::{
+    Plan, Task, TaskState, read_part, run_state, task_state, timing_path, write_part,
+};
 
 use crate::claims::run_claims_with;
 use crate::usage_error;
@@ -88,6 +90,7 @@ pub fn run_part(
         progress: &NoProgress,
     };
     let indices: Vec<usize> = (part.first..part.end).collect();
+    overparam_report::reset_peak_memory();
     let start = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| cells.compute_cells(&ctx, &indices)))
         .unwrap_or_else(|panic| {
@@ -96,19 +99,26 @@ pub fn run_part(
                 format!("internal error (panic): {}", panic_message(panic)),
             ))
         });
+    let wall = start.elapsed().as_secs_f64();
     if let Err(e) = write_part(dir, plan, task, &labels, &result) {
         return usage_error(&format!(
             "task {} ({}) not written: {e}",
             task.index, task.name
         ));
     }
+    // not evidence: timings.csv reads it, and a missing file only leaves its cells empty
+    let peak = overparam_report::peak_memory_mib().map_or("-".to_owned(), |m| m.to_string());
+    let _ = std::fs::write(
+        timing_path(dir, task.index),
+        format!("{wall} {peak} {}\n", rayon::current_num_threads()),
+    );
     match &result {
         Ok(_) => say!(
             "task {} ({}): {} cells in {:.1} s",
             task.index,
             task.name,
             labels.len(),
-            start.elapsed().as_secs_f64()
+            wall
         ),
         Err(e) => say!(
             "task {} ({}): stopped at {e} (recorded; the run's verdict will be error)",

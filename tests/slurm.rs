@@ -2,8 +2,9 @@
 //! OVERPARAM_SLURM=1, which `.ci/run` sets after `.ci/slurm-up` has started a one-node cluster
 //! (SLURM_CONF then names its configuration). A submitted sweep (two claims, three seeds, one
 //! claim split into several tasks, arrays split at a small MaxArraySize) merges byte-identical
-//! to the local executor on the same plan; an array task cancelled mid-run is reported missing
-//! and resubmitting only it completes the sweep.
+//! to the local executor on the same plan; an array task cancelled mid-run (submitted with
+//! `sweep --executor slurm`) is reported running, then missing, and resubmitting only it
+//! completes the sweep.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -182,14 +183,14 @@ fn a_cancelled_array_task_is_missing_and_resubmitting_only_it_completes_the_swee
     let o = Command::new(env!("CARGO_BIN_EXE_overparam"))
         .args([
             "sweep",
-            "plan",
+            "--executor",
+            "slurm",
             "--claims",
             EARLY,
             "--seeds",
             "0..2",
             "--out",
             s(&sw),
-            "--submit",
         ])
         .env("OVERPARAM_TEST_SLEEP_TASK", "1")
         .output()
@@ -202,6 +203,21 @@ fn a_cancelled_array_task_is_missing_and_resubmitting_only_it_completes_the_swee
     wait_until("task 1 to start", Duration::from_secs(120), || {
         attempts.exists()
     });
+    // while it runs, status says so and a resubmission leaves it alone
+    let st = overparam(&["sweep", "status", s(&sw)]);
+    assert!(stdout(&st).contains("running in Slurm"), "{}", stdout(&st));
+    let early = overparam(&["sweep", "plan", "--resubmit-missing", s(&sw)]);
+    ok(&early);
+    assert!(
+        stdout(&early).contains("still queued or running in Slurm"),
+        "{}",
+        stdout(&early)
+    );
+    assert!(
+        !stdout(&early).contains("submitted array job"),
+        "{}",
+        stdout(&early)
+    );
     ok(&Command::new("scancel")
         .arg(format!("{}_1", array[0]))
         .output()

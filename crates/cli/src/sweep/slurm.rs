@@ -2,6 +2,7 @@
 //! `--resubmit-missing`) and `overparam sweep status`. The scripts' text is in
 //! overparam_sweep::slurm; here are the arguments, the files and the sbatch calls.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -363,9 +364,21 @@ fn resubmit_missing(dir: &Path) -> ExitCode {
         );
         print_log_tail(&l.log);
     }
+    let live = live_tasks(dir);
+    let still: Vec<String> = lines
+        .iter()
+        .filter(|l| l.status == TaskStatus::Missing && live.contains_key(&l.task.index))
+        .map(|l| l.task.index.to_string())
+        .collect();
+    if !still.is_empty() {
+        say!(
+            "not resubmitted, still queued or running in Slurm: task(s) {}",
+            still.join(", ")
+        );
+    }
     let missing: Vec<usize> = lines
         .iter()
-        .filter(|l| l.status == TaskStatus::Missing)
+        .filter(|l| l.status == TaskStatus::Missing && !live.contains_key(&l.task.index))
         .map(|l| l.task.index)
         .collect();
     if missing.is_empty() {
@@ -394,6 +407,46 @@ fn resubmit_missing(dir: &Path) -> ExitCode {
     }
 }
 
+/// The tasks of `dir` that Slurm still lists (pending, running, completing...), with their state
+/// in lower case: the array jobs recorded in DIR/slurm/jobs.txt, matched against `squeue`'s
+/// list of array tasks. Empty when nothing was submitted or squeue cannot be run.
+fn live_tasks(dir: &Path) -> BTreeMap<usize, String> {
+    let mut offsets: BTreeMap<String, usize> = BTreeMap::new();
+    for line in fs::read_to_string(dir.join(JOBS_FILE))
+        .unwrap_or_default()
+        .lines()
+    {
+        let mut f = line.split_whitespace();
+        if let (Some(id), Some("array"), Some(offset)) = (f.next(), f.next(), f.next())
+            && let Some(o) = offset.strip_prefix("offset=").and_then(|o| o.parse().ok())
+        {
+            offsets.insert(id.to_owned(), o);
+        }
+    }
+    let mut live = BTreeMap::new();
+    if offsets.is_empty() {
+        return live;
+    }
+    let Ok(out) = Command::new("squeue")
+        .args(["-h", "-r", "-o", "%i %T"])
+        .output()
+    else {
+        return live;
+    };
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some((job, state)) = line.trim().split_once(' ') else {
+            continue;
+        };
+        let Some((array, id)) = job.split_once('_') else {
+            continue;
+        };
+        if let (Some(offset), Ok(id)) = (offsets.get(array), id.parse::<usize>()) {
+            live.insert(offset + id, state.trim().to_lowercase());
+        }
+    }
+    live
+}
+
 fn print_log_tail(log: &Path) {
     let text = fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
@@ -409,12 +462,16 @@ pub fn status_command(dir: &Path) -> ExitCode {
         Err(e) => return usage_error(&e.to_string()),
     };
     let lines = status(dir, &plan);
+    let live = live_tasks(dir);
     let count = |s: TaskStatus| lines.iter().filter(|l| l.status == s).count();
     for l in lines.iter().filter(|l| l.status != TaskStatus::Done) {
-        let note = l
+        let mut note = l
             .note
             .as_deref()
             .map_or(String::new(), |n| format!(" ({n})"));
+        if let Some(state) = live.get(&l.task.index) {
+            note += &format!(" ({state} in Slurm)");
+        }
         say!(
             "{:7}  task {} ({}): {} start(s){note}; log {}",
             l.status.name(),
@@ -440,10 +497,17 @@ pub fn status_command(dir: &Path) -> ExitCode {
         lines.len(),
         if merged { "; report/ merged" } else { "" }
     );
-    if missing > 0 {
+    let queued = lines
+        .iter()
+        .filter(|l| l.status == TaskStatus::Missing && live.contains_key(&l.task.index))
+        .count();
+    if queued > 0 {
+        say!("{queued} of the missing tasks are queued or running in Slurm");
+    }
+    if missing > queued {
         say!(
-            "missing tasks may still be queued or running (squeue); once they are not, `overparam \
-             sweep plan --resubmit-missing {}` submits them again",
+            "`overparam sweep plan --resubmit-missing {}` submits the missing tasks that are not \
+             queued or running again",
             dir.display()
         );
     }

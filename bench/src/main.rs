@@ -106,11 +106,18 @@ enum Command {
         d: usize,
         #[arg(long)]
         out: PathBuf,
+        /// Step size (default 0.5; above 2 / lambda_max at the minimum GD diverges, which at
+        /// d = 20 needs about 0.25).
+        #[arg(long, default_value_t = GD_LR)]
+        lr: f64,
     },
-    /// Time one first-layer GD run on the closed-form population loss until ||grad|| <= tol.
+    /// Time first-layer GD runs on the closed-form population loss until ||grad|| <= tol:
+    /// `reps` runs in this process (the median is reported, and every run's time).
     Gd {
         #[arg(long)]
         input: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        reps: usize,
     },
 }
 
@@ -332,7 +339,7 @@ fn main() {
                 "lower_gflops": 0.5 * flops / lower / 1e9,
             })
         }
-        Command::GdInput { d, out } => {
+        Command::GdInput { d, out, lr } => {
             // Start: W = I + 0.1 G / sqrt(d), a = 1 (fixed); the global minimum W = I is a strict
             // local minimum, so GD converges linearly and the stopping rule is reached.
             let g = normals(
@@ -349,14 +356,14 @@ fn main() {
                 "teacher_a": vec![1.0; d],
                 "student_w": w,
                 "student_a": vec![1.0; d],
-                "lr": GD_LR,
+                "lr": lr,
                 "grad_tol": 1e-9,
                 "max_steps": 1_000_000,
             });
             std::fs::write(&out, problem.to_string()).expect("writing the GD problem");
             json!({ "written": out })
         }
-        Command::Gd { input } => {
+        Command::Gd { input, reps } => {
             let p: serde_json::Value = serde_json::from_str(
                 &std::fs::read_to_string(&input).expect("reading the GD problem"),
             )
@@ -382,12 +389,20 @@ fn main() {
             )
             .first_layer_only()
             .stop_at_gradient(p["grad_tol"].as_f64().unwrap());
-            let start = Instant::now();
-            let run = gradient_descent(&loss, student, &config).expect("GD converges");
-            let seconds = start.elapsed().as_secs_f64();
+            let mut times = Vec::with_capacity(reps.max(1));
+            let mut run = None;
+            for _ in 0..reps.max(1) {
+                let start = Instant::now();
+                let r = gradient_descent(&loss, student.clone(), &config).expect("GD converges");
+                times.push(start.elapsed().as_secs_f64());
+                run = Some(r);
+            }
+            let run = run.expect("at least one run");
             let end = run.end();
             json!({
-                "seconds": seconds,
+                "seconds": median(&times),
+                "min_seconds": times.iter().copied().fold(f64::INFINITY, f64::min),
+                "per_step_us": median(&times) / end.step.max(1) as f64 * 1e6,
                 "steps": end.step,
                 "loss": end.loss,
                 "grad_norm": end.grad_norm,

@@ -301,6 +301,7 @@ fn main() {
                 "trace": trace,
                 "frobenius": k.norm_l2(),
                 "k01": k[(0, 1)],
+                "simd": faer_simd_path(),
             })
         }
         Command::Gemm { n, k, threads } => {
@@ -403,6 +404,7 @@ fn main() {
                 "seconds": median(&times),
                 "min_seconds": times.iter().copied().fold(f64::INFINITY, f64::min),
                 "per_step_us": median(&times) / end.step.max(1) as f64 * 1e6,
+                "simd": overparam_kernel::population::evaluate_simd_path(),
                 "steps": end.step,
                 "loss": end.loss,
                 "grad_norm": end.grad_norm,
@@ -425,6 +427,22 @@ fn parallelism(threads: usize) -> Par {
     } else {
         Par::rayon(threads)
     }
+}
+
+/// The widest instruction set faer's kernels dispatch to on this CPU (pulp picks AVX-512 where
+/// the CPU has it, else AVX2 + FMA, else scalar code).
+fn faer_simd_path() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return "avx512f";
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            return "avx2+fma";
+        }
+    }
+    "scalar"
 }
 
 fn median(t: &[f64]) -> f64 {

@@ -230,7 +230,7 @@ fn transpose_into(x: &[f64], rows: usize, cols: usize, t: &mut [f64]) {
 /// minus[l] = |u - o_{from + l}|^2 and plus[l] = |u + o_{from + l}|^2 for the columns
 /// from, ..., from + minus.len() - 1 of `others_t` (d x cnt, row-major), each summed over
 /// coordinates in order, four partners at a time (independent accumulations held in registers).
-#[inline]
+#[inline(always)]
 fn pair_sums(
     u: &[f64],
     others_t: &[f64],

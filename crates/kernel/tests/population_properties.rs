@@ -14,7 +14,9 @@ use overparam_kernel::arccos::{grad_w, kernel, norm};
 use overparam_kernel::{LossGradient, PopulationLoss, TwoLayerNet};
 use proptest::prelude::*;
 
-/// Loss, dL/da and dL/dW pair by pair (the reference formulation).
+/// Loss, dL/da and dL/dW pair by pair (the reference formulation, written with indices as the
+/// formulas are).
+#[allow(clippy::needless_range_loop)]
 fn reference(teacher: &TwoLayerNet, s: &TwoLayerNet) -> (f64, Vec<f64>, Vec<f64>) {
     let (k, m, d) = (s.width(), teacher.width(), s.dim());
     let (a, b) = (s.a(), teacher.a());

@@ -106,11 +106,18 @@ enum Command {
         d: usize,
         #[arg(long)]
         out: PathBuf,
+        /// Step size (default 0.5; above 2 / lambda_max at the minimum GD diverges, which at
+        /// d = 20 needs about 0.25).
+        #[arg(long, default_value_t = GD_LR)]
+        lr: f64,
     },
-    /// Time one first-layer GD run on the closed-form population loss until ||grad|| <= tol.
+    /// Time first-layer GD runs on the closed-form population loss until ||grad|| <= tol:
+    /// `reps` runs in this process (the median is reported, and every run's time).
     Gd {
         #[arg(long)]
         input: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        reps: usize,
     },
 }
 
@@ -294,6 +301,7 @@ fn main() {
                 "trace": trace,
                 "frobenius": k.norm_l2(),
                 "k01": k[(0, 1)],
+                "simd": faer_simd_path(),
             })
         }
         Command::Gemm { n, k, threads } => {
@@ -332,7 +340,7 @@ fn main() {
                 "lower_gflops": 0.5 * flops / lower / 1e9,
             })
         }
-        Command::GdInput { d, out } => {
+        Command::GdInput { d, out, lr } => {
             // Start: W = I + 0.1 G / sqrt(d), a = 1 (fixed); the global minimum W = I is a strict
             // local minimum, so GD converges linearly and the stopping rule is reached.
             let g = normals(
@@ -349,14 +357,14 @@ fn main() {
                 "teacher_a": vec![1.0; d],
                 "student_w": w,
                 "student_a": vec![1.0; d],
-                "lr": GD_LR,
+                "lr": lr,
                 "grad_tol": 1e-9,
                 "max_steps": 1_000_000,
             });
             std::fs::write(&out, problem.to_string()).expect("writing the GD problem");
             json!({ "written": out })
         }
-        Command::Gd { input } => {
+        Command::Gd { input, reps } => {
             let p: serde_json::Value = serde_json::from_str(
                 &std::fs::read_to_string(&input).expect("reading the GD problem"),
             )
@@ -382,12 +390,21 @@ fn main() {
             )
             .first_layer_only()
             .stop_at_gradient(p["grad_tol"].as_f64().unwrap());
-            let start = Instant::now();
-            let run = gradient_descent(&loss, student, &config).expect("GD converges");
-            let seconds = start.elapsed().as_secs_f64();
+            let mut times = Vec::with_capacity(reps.max(1));
+            let mut run = None;
+            for _ in 0..reps.max(1) {
+                let start = Instant::now();
+                let r = gradient_descent(&loss, student.clone(), &config).expect("GD converges");
+                times.push(start.elapsed().as_secs_f64());
+                run = Some(r);
+            }
+            let run = run.expect("at least one run");
             let end = run.end();
             json!({
-                "seconds": seconds,
+                "seconds": median(&times),
+                "min_seconds": times.iter().copied().fold(f64::INFINITY, f64::min),
+                "per_step_us": median(&times) / end.step.max(1) as f64 * 1e6,
+                "simd": overparam_kernel::population::evaluate_simd_path(),
                 "steps": end.step,
                 "loss": end.loss,
                 "grad_norm": end.grad_norm,
@@ -410,6 +427,22 @@ fn parallelism(threads: usize) -> Par {
     } else {
         Par::rayon(threads)
     }
+}
+
+/// The widest instruction set faer's kernels dispatch to on this CPU (pulp picks AVX-512 where
+/// the CPU has it, else AVX2 + FMA, else scalar code).
+fn faer_simd_path() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return "avx512f";
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            return "avx2+fma";
+        }
+    }
+    "scalar"
 }
 
 fn median(t: &[f64]) -> f64 {

@@ -13,7 +13,13 @@ use overparam_linalg::Mat;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::arccos::{self, Pair, norm};
+#[cfg(doc)]
+use crate::arccos::Pair;
+use crate::arccos::{self, norm};
+
+mod simd;
+use simd::evaluate_fn;
+pub use simd::evaluate_simd_path;
 
 /// A two-layer ReLU network x -> sum_i a_i relu(w_i . x): output weights `a` (length k) and
 /// first-layer weights `w` (k x d, row-major).
@@ -225,20 +231,46 @@ fn transpose_into(x: &[f64], rows: usize, cols: usize, t: &mut [f64]) {
     }
 }
 
-/// minus[l] = |u - o_l|^2 and plus[l] = |u + o_l|^2 for the columns l >= `from` of `others_t`
-/// (d x cnt, row-major; cnt = minus.len()), each summed over coordinates in order, for all l at
-/// once (entries below `from` are left alone).
-#[inline]
-fn pair_sums(u: &[f64], others_t: &[f64], from: usize, minus: &mut [f64], plus: &mut [f64]) {
-    let cnt = minus.len();
-    minus[from..].fill(0.0);
-    plus[from..].fill(0.0);
-    for (r, &x) in u.iter().enumerate() {
-        let row = &others_t[r * cnt + from..(r + 1) * cnt];
-        for ((m, p), &y) in minus[from..].iter_mut().zip(&mut plus[from..]).zip(row) {
-            *m += (x - y) * (x - y);
-            *p += (x + y) * (x + y);
+/// minus[l] = |u - o_{from + l}|^2 and plus[l] = |u + o_{from + l}|^2 for the columns
+/// from, ..., from + minus.len() - 1 of `others_t` (d x cnt, row-major), each summed over
+/// coordinates in order, four partners at a time (independent accumulations held in registers).
+#[inline(always)]
+fn pair_sums(
+    u: &[f64],
+    others_t: &[f64],
+    cnt: usize,
+    from: usize,
+    minus: &mut [f64],
+    plus: &mut [f64],
+) {
+    const LANES: usize = 4;
+    let len = minus.len();
+    let mut l = 0;
+    // Blocks of LANES partners with their sums held in registers across the coordinates.
+    while l + LANES <= len {
+        let (mut am, mut ap) = ([0.0; LANES], [0.0; LANES]);
+        for (r, &x) in u.iter().enumerate() {
+            let at = r * cnt + from + l;
+            let row: &[f64; LANES] = others_t[at..at + LANES].try_into().expect("LANES entries");
+            for t in 0..LANES {
+                let y = row[t];
+                am[t] += (x - y) * (x - y);
+                ap[t] += (x + y) * (x + y);
+            }
         }
+        minus[l..l + LANES].copy_from_slice(&am);
+        plus[l..l + LANES].copy_from_slice(&ap);
+        l += LANES;
+    }
+    for l in l..len {
+        let (mut am, mut ap) = (0.0, 0.0);
+        for (r, &x) in u.iter().enumerate() {
+            let y = others_t[r * cnt + from + l];
+            am += (x - y) * (x - y);
+            ap += (x + y) * (x + y);
+        }
+        minus[l] = am;
+        plus[l] = ap;
     }
 }
 
@@ -262,13 +294,17 @@ pub struct LossGradient {
     /// dL/dW, row-major k x d.
     pub grad_w: Vec<f64>,
     norms: Vec<f64>,
+    /// 1 / |w_i| (0 for a zero neuron).
+    inv_norms: Vec<f64>,
     /// Unit vectors w_i * (1 / |w_i|), row-major k x d (zero rows for zero neurons).
     units: Vec<f64>,
     /// The same, transposed (d x k).
     units_t: Vec<f64>,
-    /// |u_i - u_l|^2 and |u_i + u_l|^2 of one neuron against all others (sized on first use).
+    /// Per pair (student pairs i < l row by row, then student-teacher pairs; sized on first
+    /// use): |u_i - u_l|^2 and |u_i + u_l|^2, then sin t and cos t, and the angle t.
     minus: Vec<f64>,
     plus: Vec<f64>,
+    theta: Vec<f64>,
     self_coeff: Vec<f64>,
 }
 
@@ -279,10 +315,12 @@ impl LossGradient {
             grad_a: vec![0.0; k],
             grad_w: vec![0.0; k * d],
             norms: vec![0.0; k],
+            inv_norms: vec![0.0; k],
             units: vec![0.0; k * d],
             units_t: vec![0.0; k * d],
-            minus: vec![0.0; k],
-            plus: vec![0.0; k],
+            minus: Vec::new(),
+            plus: Vec::new(),
+            theta: Vec::new(),
             self_coeff: vec![0.0; k],
         }
     }
@@ -398,21 +436,100 @@ impl PopulationLoss {
         Ok(out.loss)
     }
 
-    /// Loss and gradient in (a, W) into `out` (allocation-free; `out` must be sized for `s`).
+    /// Loss and gradient in (a, W) into `out` (allocation-free after the first call; `out` must
+    /// be sized for `s`).
+    ///
+    /// Three passes per evaluation: (1) norms, 1 / norms and unit vectors, and the squared
+    /// distances |u_i - u_l|^2, |u_i + u_l|^2 of every student-student pair (l > i) and every
+    /// student-teacher pair, summed for all partners of one neuron at once (each still over
+    /// coordinates in order, the sums of [`Pair::with_norms`]); (2) one flat loop over all pairs
+    /// turning the sums into the angle, sin t and cos t of [`Pair::from_sums`], with the angle from
+    /// [`arccos::atan2_nonneg`] (fdlibm's atan written without branches, so that this loop
+    /// vectorises) instead of libm's `atan2`; (3) the kernel values and gradient coefficients per
+    /// pair, with 1 / (2 pi) and 1 / |w| as multiplications. Against pair-by-pair evaluation with
+    /// `f64::atan2` and divisions the results move at rounding level only (the property tests in
+    /// `tests/population_properties.rs` bound the difference and compare the gradient with
+    /// finite differences).
     pub fn evaluate(&self, s: &TwoLayerNet, out: &mut LossGradient) -> Result<(), ShapeError> {
         self.check_dims(s)?;
+        assert_eq!(
+            out.grad_a.len(),
+            s.width(),
+            "LossGradient sized for another width"
+        );
+        let m = self.teacher.width();
+        let total = s.width() * (s.width() - 1) / 2 + s.width() * m;
+        if out.minus.len() != total {
+            out.minus.resize(total, 0.0);
+            out.plus.resize(total, 0.0);
+            out.theta.resize(total, 0.0);
+        }
+        (evaluate_fn())(self, s, out);
+        Ok(())
+    }
+
+    /// The body of [`PopulationLoss::evaluate`] (dimensions checked, pair buffers sized),
+    /// inlined into each instruction-set variant of [`evaluate_fn`].
+    #[inline(always)]
+    fn evaluate_body(&self, s: &TwoLayerNet, out: &mut LossGradient) {
+        use std::f64::consts::PI;
+        const INV_2PI: f64 = 1.0 / (2.0 * PI);
         let (k, d) = (s.width(), s.dim());
-        assert_eq!(out.grad_a.len(), k, "LossGradient sized for another width");
         let self_term = self.terms == KernelTerms::Exact;
         let (a, w) = (&s.a, &s.w);
+        let m = self.teacher.width();
         for i in 0..k {
-            out.norms[i] = norm(s.neuron(i));
+            let n = norm(s.neuron(i));
+            out.norms[i] = n;
+            out.inv_norms[i] = if n > 0.0 { 1.0 / n } else { 0.0 };
         }
         unit_rows_into(w, d, &out.norms, &mut out.units);
+        transpose_into(&out.units, k, d, &mut out.units_t);
         out.grad_a.fill(0.0);
         out.grad_w.fill(0.0);
         out.self_coeff.fill(0.0);
         let mut loss = self.teacher_energy;
+
+        // (1) The sums of every pair: student pairs (i, l > i) row by row, then k x m teacher
+        // pairs, in one flat buffer.
+        let mut off = 0;
+        for i in 0..k {
+            let len = k - 1 - i;
+            pair_sums(
+                &out.units[i * d..(i + 1) * d],
+                &out.units_t,
+                k,
+                i + 1,
+                &mut out.minus[off..off + len],
+                &mut out.plus[off..off + len],
+            );
+            off += len;
+        }
+        for i in 0..k {
+            pair_sums(
+                &out.units[i * d..(i + 1) * d],
+                &self.teacher_units_t,
+                m,
+                0,
+                &mut out.minus[off..off + m],
+                &mut out.plus[off..off + m],
+            );
+            off += m;
+        }
+        // (2) Angles, sin t and cos t of all pairs: minus becomes sin t, plus becomes cos t.
+        // (Pairs with a zero vector give finite numbers here and are skipped below.)
+        for ((mi, pl), th) in out
+            .minus
+            .iter_mut()
+            .zip(out.plus.iter_mut())
+            .zip(out.theta.iter_mut())
+        {
+            let (sq_m, sq_p) = (mi.sqrt(), pl.sqrt());
+            *th = 2.0 * arccos::atan2_nonneg(sq_m, sq_p);
+            let (sin, cos) = (0.5 * sq_m * sq_p, 0.25 * (*pl - *mi));
+            *mi = sin;
+            *pl = cos;
+        }
 
         // Self-terms: kappa(w_i, w_i) = |w_i|^2 / 2, gradient w_i / 2 (times a_i^2).
         if self_term {
@@ -423,87 +540,99 @@ impl PopulationLoss {
                 out.self_coeff[i] += 0.5 * ai * ai;
             }
         }
-        // Student-student pairs, each unordered pair once. The squared distances of the unit
-        // vectors (|u_i - u_l|^2, |u_i + u_l|^2) are summed for all l at once, coordinate by
-        // coordinate: independent accumulations the CPU overlaps, each still added in coordinate
-        // order, so every value is bit-identical to the pair-by-pair sum of `Pair::with_norms`.
-        transpose_into(&out.units, k, d, &mut out.units_t);
-        let teacher_width = self.teacher.width();
-        out.minus.resize(k.max(teacher_width), 0.0);
-        out.plus.resize(k.max(teacher_width), 0.0);
+        // (3) Student-student pairs, each unordered pair once, a row (i, l > i) at a time: first
+        // the per-pair numbers for the whole row in one loop over contiguous buffers (kernel
+        // value into the sin slot, gradient coefficient a_i a_l beta into the angle slot, the
+        // self coefficient of w_i into the cos slot), then the sums into neuron i in pair order.
+        // A zero neuron has kernel and gradient zero (relu'(0) = 0): its row is skipped, and a
+        // zero partner gets the coefficient 0 (its kernel value and 1 / |w| are 0 already).
+        let mut off = 0;
         for i in 0..k {
-            if out.norms[i] == 0.0 {
+            let len = k - 1 - i;
+            let (pairs, next) = (off..off + len, off + len);
+            off = next;
+            let (ni, inv_i, ai) = (out.norms[i], out.inv_norms[i], a[i]);
+            if ni == 0.0 {
                 continue;
             }
-            let wi = &w[i * d..(i + 1) * d];
-            let (minus, plus) = (&mut out.minus[..k], &mut out.plus[..k]);
-            pair_sums(
-                &out.units[i * d..(i + 1) * d],
-                &out.units_t,
-                i + 1,
-                minus,
-                plus,
+            let (sins, coss, thetas) = (
+                &mut out.minus[pairs.clone()],
+                &mut out.plus[pairs.clone()],
+                &mut out.theta[pairs],
             );
-            for l in (i + 1)..k {
-                if out.norms[l] == 0.0 {
-                    continue;
-                }
-                let wl = &w[l * d..(l + 1) * d];
-                let p = Pair::from_sums(out.norms[i], out.norms[l], out.minus[l], out.plus[l]);
-                let kap = p.kernel();
-                loss += a[i] * a[l] * kap;
-                out.grad_a[i] += a[l] * kap;
-                out.grad_a[l] += a[i] * kap;
-                let beta = (std::f64::consts::PI - p.theta) / (2.0 * std::f64::consts::PI);
-                let sin_over_2pi = p.sin / (2.0 * std::f64::consts::PI);
-                let aa = a[i] * a[l];
-                out.self_coeff[i] += aa * p.norm_v * sin_over_2pi / p.norm_w;
-                out.self_coeff[l] += aa * p.norm_w * sin_over_2pi / p.norm_v;
-                let (gi, gl) = split_rows(&mut out.grad_w, i, l, d);
+            let (al, nl, inv_l) = (&a[i + 1..], &out.norms[i + 1..], &out.inv_norms[i + 1..]);
+            let (coeff_l, grad_a_l) = (&mut out.self_coeff[i + 1..], &mut out.grad_a[i + 1..]);
+            for t in 0..len {
+                let (sin, cos, rest) = (sins[t], coss[t], PI - thetas[t]);
+                let kap = ni * nl[t] * INV_2PI * (sin + rest * cos);
+                let aa = ai * al[t];
+                let sin_over_2pi = sin * INV_2PI;
+                grad_a_l[t] += ai * kap;
+                coeff_l[t] += aa * ni * sin_over_2pi * inv_l[t];
+                sins[t] = kap;
+                coss[t] = aa * nl[t] * sin_over_2pi * inv_i;
+                thetas[t] = if nl[t] > 0.0 {
+                    aa * (rest * INV_2PI)
+                } else {
+                    0.0
+                };
+            }
+            let (kaps, selfs, coeffs) = (&*sins, &*coss, &*thetas);
+            for t in 0..len {
+                loss += ai * al[t] * kaps[t];
+                out.grad_a[i] += al[t] * kaps[t];
+                out.self_coeff[i] += selfs[t];
+            }
+            let (head, tail) = out.grad_w.split_at_mut((i + 1) * d);
+            let gi = &mut head[i * d..];
+            let wi = &w[i * d..(i + 1) * d];
+            for (t, gl) in tail.chunks_exact_mut(d).enumerate() {
+                let c = coeffs[t];
+                let wl = &w[(i + 1 + t) * d..(i + 2 + t) * d];
                 for r in 0..d {
-                    gi[r] += aa * beta * wl[r];
-                    gl[r] += aa * beta * wi[r];
+                    gi[r] += c * wl[r];
+                    gl[r] += c * wi[r];
                 }
             }
         }
-        // Student-teacher cross terms, the sums again for all teachers at once.
+        // Student-teacher cross terms, a row (i, all j) at a time in the same way.
         let v = &self.teacher.w;
         let b = &self.teacher.a;
+        let nj = &self.teacher_norms;
         for (i, &ai) in a.iter().enumerate() {
-            if out.norms[i] == 0.0 {
+            let pairs = off + i * m..off + (i + 1) * m;
+            let (ni, inv_i) = (out.norms[i], out.inv_norms[i]);
+            if ni == 0.0 {
                 continue;
             }
-            let (minus, plus) = (
-                &mut out.minus[..teacher_width],
-                &mut out.plus[..teacher_width],
+            let (sins, coss, thetas) = (
+                &mut out.minus[pairs.clone()],
+                &mut out.plus[pairs.clone()],
+                &mut out.theta[pairs],
             );
-            pair_sums(
-                &out.units[i * d..(i + 1) * d],
-                &self.teacher_units_t,
-                0,
-                minus,
-                plus,
-            );
-            for j in 0..teacher_width {
-                if self.teacher_norms[j] == 0.0 {
-                    continue;
-                }
-                let vj = &v[j * d..(j + 1) * d];
-                let p = Pair::from_sums(
-                    out.norms[i],
-                    self.teacher_norms[j],
-                    out.minus[j],
-                    out.plus[j],
-                );
-                let kap = p.kernel();
-                loss -= ai * b[j] * kap;
-                out.grad_a[i] -= b[j] * kap;
-                let (alpha, beta) = p.grad_w_coefficients();
+            for j in 0..m {
+                let (sin, cos, rest) = (sins[j], coss[j], PI - thetas[j]);
+                let kap = ni * nj[j] * INV_2PI * (sin + rest * cos);
                 let ab = ai * b[j];
-                out.self_coeff[i] -= ab * alpha;
-                let gi = &mut out.grad_w[i * d..(i + 1) * d];
+                sins[j] = kap;
+                coss[j] = ab * (nj[j] * sin * INV_2PI * inv_i);
+                thetas[j] = if nj[j] > 0.0 {
+                    ab * (rest * INV_2PI)
+                } else {
+                    0.0
+                };
+            }
+            let (kaps, selfs, coeffs) = (&*sins, &*coss, &*thetas);
+            for j in 0..m {
+                loss -= ai * b[j] * kaps[j];
+                out.grad_a[i] -= b[j] * kaps[j];
+                out.self_coeff[i] -= selfs[j];
+            }
+            let gi = &mut out.grad_w[i * d..(i + 1) * d];
+            for (j, vj) in v.chunks_exact(d).enumerate() {
+                let c = coeffs[j];
                 for r in 0..d {
-                    gi[r] -= ab * beta * vj[r];
+                    gi[r] -= c * vj[r];
                 }
             }
         }
@@ -515,7 +644,6 @@ impl PopulationLoss {
             }
         }
         out.loss = loss;
-        Ok(())
     }
 
     /// The exact Hessian of L in W (output weights held fixed): a (k d) x (k d) matrix whose
@@ -607,13 +735,6 @@ impl PopulationLoss {
         let var = ((sum_sq - nf * mean * mean) / (nf - 1.0)).max(0.0);
         Ok((mean, (var / nf).sqrt()))
     }
-}
-
-/// Two disjoint mutable rows i < l of a row-major buffer.
-fn split_rows(buf: &mut [f64], i: usize, l: usize, d: usize) -> (&mut [f64], &mut [f64]) {
-    debug_assert!(i < l);
-    let (head, tail) = buf.split_at_mut(l * d);
-    (&mut head[i * d..(i + 1) * d], &mut tail[..d])
 }
 
 #[cfg(test)]

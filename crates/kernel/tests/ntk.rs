@@ -146,3 +146,34 @@ fn large_case(n: usize, m: usize, d: usize, a: Vec<f64>) {
     }
     assert!(worst < 1e-12, "worst relative error {worst}");
 }
+
+/// K is the same matrix, bit for bit, for any thread count, on both paths (equal |a_r|: the
+/// popcount product; general a: the dense one), at a size where faer splits every product
+/// into many parallel blocks.
+#[test]
+fn gram_is_bit_identical_for_1_2_and_4_threads() {
+    let (n, m, d) = (700, 640, 40);
+    let value = |i: usize| ((i * 7919 + 11) % 211) as f64 / 105.0 - 1.0;
+    let w: Vec<f64> = (0..m * d).map(value).collect();
+    let x = Mat::<f64>::from_fn(n, d, |i, c| value(i * 37 + c * 5 + 3) / (d as f64).sqrt());
+    let signs: Vec<f64> = (0..m)
+        .map(|r| if value(r + 999) >= 0.0 { 1.0 } else { -1.0 })
+        .collect();
+    let general: Vec<f64> = (0..m).map(|r| value(r + 4242) * 1.7).collect();
+    for a in [signs, general] {
+        let net = TwoLayerNet::from_flat(d, a, w.clone()).unwrap();
+        let seq = ntk_gram(&net, x.as_ref(), Par::Seq).unwrap();
+        for threads in [2, 4] {
+            let par = ntk_gram(&net, x.as_ref(), Par::rayon(threads)).unwrap();
+            for j in 0..n {
+                for i in 0..n {
+                    assert_eq!(
+                        seq[(i, j)].to_bits(),
+                        par[(i, j)].to_bits(),
+                        "K[{i},{j}] differs at {threads} threads"
+                    );
+                }
+            }
+        }
+    }
+}

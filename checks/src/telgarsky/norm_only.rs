@@ -23,7 +23,7 @@ const D: usize = 8;
 const N: usize = 64;
 /// Normalised GD for the 2-homogeneous model: W <- W - ETA grad L / (L ||W||^2).
 const ETA: f64 = 256.0;
-const STEPS: usize = 3000;
+const STEPS: usize = 5000;
 
 fn widths(profile: Profile) -> &'static [usize] {
     match profile {
@@ -34,12 +34,12 @@ fn widths(profile: Profile) -> &'static [usize] {
 
 const REACHES: CriterionSpec = CriterionSpec::evidence(
     "margin-reaches-l1-max-margin",
-    "least over the widths of rho / gamma_LP after 3000 steps, rho = min_k y_k f(x_k) / ||a o \
+    "least over the widths of rho / gamma_LP after 5000 steps, rho = min_k y_k f(x_k) / ||a o \
      r||_1 the l1-normalised margin of the learned output weights c = a o r (equal to the \
      network's 2 min_k y_k f / sum (a^2 + r^2) at the balanced rescaling |a_j| = |r_j| of the same \
      function), gamma_LP the LP's dual (upper) value over the same dictionary: the paper's \
      'globally maximal margin' (ratio -> 1) with an allowance of 0.1 for the finite training \
-     time (measured 0.94-0.975 over seeds 1..4; the a-only control stays near 0.6)",
+     time (measured 0.944-0.969 over seeds 1..20; the a-only control 0.44-0.62)",
 )
 .at_least(0.9);
 
@@ -72,8 +72,9 @@ const A_ONLY: ControlSpec = ControlSpec::new(
      gives the l1-normalised margin of the l2 max-margin solution, the value it tends to)",
 );
 
-const RUNTIME: &str = "measured at seed 0, one thread: quick 0.5 s (widths 64 and 256, 3000 \
-                       steps each, twice); full (adds width 1024) not measured";
+const RUNTIME: &str = "measured at seed 13, one thread: quick 0.4 s CPU (1.6 s wall on the \
+                       loaded 2-core machine; widths 64 and 256, 5000 steps each, twice); full \
+                       (adds width 1024) not measured";
 
 struct Cell {
     m: usize,
@@ -111,7 +112,7 @@ impl Claim for NormOnly {
                  r_j = 1 at initialisation",
                 "2-sparse parity: n = 64 points uniform on {+-1/sqrt 8}^8, y = 8 x_1 x_2",
                 "normalised GD for the 2-homogeneous model, (a, r) <- (a, r) - 256 grad L / (L \
-                 ||(a, r)||^2), 3000 steps, grad L / L in the log domain (the loss underflows \
+                 ||(a, r)||^2), 5000 steps, grad L / L in the log domain (the loss underflows \
                  long before the direction settles)",
                 "gamma_LP = max_{||c||_1 <= 1} min_k y_k sum_j c_j relu(u_j . x_k) (LP, clarabel), \
                  certified by primal and dual values; r_j may change sign (then the unit acts \
@@ -124,10 +125,10 @@ impl Claim for NormOnly {
             false_failure: FalseFailure::union_bound(
                 &[0.005, 0.001],
                 "two evidence criteria, union bound: margin-reaches-l1-max-margin 0.005 (the \
-                 allowance 0.1 against a measured 0.94-0.975 over seeds 1..4; not a parametric \
-                 test, the rate is what the 100-seed sweep supports), \
-                 hypothesis-dictionary-separable 0.001 (a positive LP value at n = 64 \
-                 parity points; measured at every seed tried)",
+                 allowance 0.1 against a measured 0.944-0.969 over seeds 1..20; not a \
+                 parametric test, the rate is what the 100-seed sweep supports), \
+                 hypothesis-dictionary-separable 0.001 (certified LP value 0.015-0.041 over \
+                 seeds 1..20)",
             ),
         }
     }

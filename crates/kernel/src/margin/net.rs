@@ -205,6 +205,7 @@ pub struct Snapshot {
 /// centring makes it exactly zero, so that the margin at t = 0 is exactly 0): `steps` updates V <- V - eta grad L /
 /// L, stopped early once the loss is below `stop_loss`; snapshots at step 0, at every step of
 /// `record` that is reached, and at the last step. A non-finite loss is an error.
+#[allow(clippy::too_many_arguments)]
 pub fn normalised_gd(
     x: &[f64],
     y: &[f64],
@@ -302,10 +303,11 @@ pub struct NormOnlyState {
 /// Norm-only training: f(x) = sum_j a_j r_j relu(u_j . x) over a fixed dictionary of unit
 /// directions u_j (the inner weights v_j = r_j u_j change in norm only), `h` the n x p row-major
 /// features relu(u_j . x_k). Normalised GD for this 2-homogeneous model: W <- W - eta grad L /
-/// (L ||W||^2), W = (a, r), with grad L / L computed in the log domain (weights e^{ln|l'(m_k)|
-/// - ln sum_l l(m_l)}) so that it stays exact when the loss underflows. With `train_r` false
+/// (L ||W||^2), W = (a, r), with grad L / L computed in the log domain (weights
+/// exp(ln|l'(m_k)| minus ln sum_l l(m_l))) so that it stays exact when the loss underflows. With `train_r` false
 /// only a is trained (r fixed: a linear model over the dictionary). Records step 0, the steps
 /// in `record` and the last.
+#[allow(clippy::too_many_arguments)]
 pub fn norm_only_gd(
     h: &[f64],
     y: &[f64],
@@ -394,65 +396,6 @@ mod tests {
             assert!((fd - g[i]).abs() < 1e-6, "coordinate {i}: {fd} vs {}", g[i]);
         }
         assert!(l0.is_finite());
-    }
-
-    #[test]
-    #[ignore]
-    fn explore_norm_only() {
-        use crate::margin::solve::l1_margin;
-        let d = 8;
-        let n: usize = std::env::var("N").map(|s| s.parse().unwrap()).unwrap_or(64);
-        let eta: f64 = std::env::var("ETA")
-            .map(|s| s.parse().unwrap())
-            .unwrap_or(1.0);
-        let steps: usize = std::env::var("T")
-            .map(|s| s.parse().unwrap())
-            .unwrap_or(2000);
-        let seed: u64 = std::env::var("S").map(|s| s.parse().unwrap()).unwrap_or(1);
-        let aonly = std::env::var("AONLY").is_ok();
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let (x, y) = sparse_parity(&mut rng, n, d, 2);
-        let pmax = 1024;
-        let mut u = vec![0.0; pmax * d];
-        for j in 0..pmax {
-            let g: Vec<f64> = (0..d).map(|_| StandardNormal.sample(&mut rng)).collect();
-            let s = g.iter().map(|v| v * v).sum::<f64>().sqrt();
-            for c in 0..d {
-                u[j * d + c] = g[c] / s;
-            }
-        }
-        let signs: Vec<f64> = (0..pmax)
-            .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
-            .collect();
-        for p in [64usize, 256, 1024] {
-            let mut h = vec![0.0; n * p];
-            for k in 0..n {
-                for j in 0..p {
-                    let z: f64 = (0..d).map(|c| u[j * d + c] * x[k * d + c]).sum();
-                    h[k * p + j] = z.max(0.0);
-                }
-            }
-            let mut m = h.clone();
-            for k in 0..n {
-                for j in 0..p {
-                    m[k * p + j] *= y[k];
-                }
-            }
-            let lp = l1_margin(&m, n, p).unwrap();
-            let a0: Vec<f64> = signs[..p].iter().map(|s| s / (p as f64).sqrt()).collect();
-            let r0 = vec![1.0; p];
-            let t = std::time::Instant::now();
-            let st = norm_only_gd(&h, &y, &a0, &r0, eta, steps, !aonly, &[]).unwrap();
-            let s = st.last().unwrap();
-            println!(
-                "p {p}: lp {:.5} gd {:?}: rho/lp {:.4} 2gamma/lp {:.4} lnloss {:.3e}",
-                lp.upper,
-                t.elapsed(),
-                s.min_output_margin / s.l1_norm / lp.upper,
-                2.0 * s.min_output_margin / s.sq_norm / lp.upper,
-                s.ln_loss
-            );
-        }
     }
 
     #[test]

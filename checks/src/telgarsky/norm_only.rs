@@ -74,7 +74,8 @@ const A_ONLY: ControlSpec = ControlSpec::new(
 
 const RUNTIME: &str = "measured at seed 13, one thread: quick 0.4 s CPU (1.6 s wall on the \
                        loaded 2-core machine; widths 64 and 256, 5000 steps each, twice); full \
-                       (adds width 1024) not measured";
+                       (adds width 1024): 2.1 s CPU, 18 s wall at master seed 0 on the loaded \
+                       machine (measured; pass)";
 
 struct Cell {
     m: usize,

@@ -250,3 +250,5 @@ mod su_yang;
 mod zhou_ge_jin;
 
 // Determinism across thread counts is asserted on the real binary in tests/report.rs.
+#[path = "claims/telgarsky.rs"]
+mod telgarsky;

@@ -46,6 +46,10 @@
 //!   Gegenbauer polynomials, N(d, k), and Funk–Hecke eigenvalues in closed form and by
 //!   quadrature with an error bound.
 //!
+//! * [`margin`]: logistic-loss training of two-layer ReLU nets near initialisation and with
+//!   norm-only inner weights, sparse-parity data, tangent features at initialisation, and the
+//!   l1 / L2 / blockwise max-margin programmes solved by clarabel with primal-dual certificates.
+//!
 //! This crate knows nothing about claims, verdicts or files.
 
 pub mod adapted;
@@ -59,6 +63,7 @@ pub mod descent;
 pub mod early_stopping;
 pub mod feature_kernel;
 pub mod kink_weight;
+pub mod margin;
 pub mod momentum;
 pub mod ntk;
 pub mod population;

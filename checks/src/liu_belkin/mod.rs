@@ -132,6 +132,32 @@ impl Problem {
         })
     }
 
+    /// The component-decoupled law of Kidambi et al. (2018) with a two-valued z: x = sigma1 z e1
+    /// or sigma2 z e2 with probability 1/2 each, z^2 = c with probability 2/c and 0 otherwise
+    /// (E z^2 = 2, E z^4 = 2c), sigma1^2 = 1 and sigma2^2 = c/kappa: H = diag(1, c/kappa), and
+    /// from the definitions L1 = c, kappa = L1/mu = kappa, kappa-tilde = c. Each coordinate gets
+    /// a gradient only a fraction 1/c of the steps.
+    pub fn decoupled(c: f64, kappa: f64) -> Result<Problem, ClaimError> {
+        let name = format!("decoupled-c={c}-kappa={kappa}");
+        let s2 = c / kappa;
+        let law = DataLaw::discrete(
+            vec![
+                vec![c.sqrt(), 0.0],
+                vec![0.0, (c * s2).sqrt()],
+                vec![0.0, 0.0],
+            ],
+            vec![1.0 / c, 1.0 / c, 1.0 - 2.0 / c],
+        )
+        .in_cell(&name)?;
+        let constants = Constants::of(&law).in_cell(&name)?;
+        Ok(Problem {
+            name,
+            law,
+            constants,
+            spectrum: vec![1.0, s2],
+        })
+    }
+
     /// The paper's default parameters of `method` at `batch`.
     pub fn paper(&self, method: Method, batch: BatchSize) -> Hyper {
         Hyper::paper_default(method, &self.constants, batch)
@@ -229,6 +255,14 @@ mod tests {
                 "{method:?}: {op} vs {closed}"
             );
         }
+    }
+
+    #[test]
+    fn decoupled_constants_follow_from_the_definitions() {
+        let p = Problem::decoupled(6.0, 1000.0).unwrap();
+        assert!((p.constants.l1 - 6.0).abs() < 1e-9);
+        assert!((p.constants.kappa() - 1000.0).abs() < 1e-6);
+        assert!((p.constants.kappa_tilde - 6.0).abs() < 1e-9);
     }
 
     #[test]

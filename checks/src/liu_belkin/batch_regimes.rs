@@ -126,7 +126,7 @@ impl Claim for BatchRegimes {
             criteria: const { &[LINEAR, DIMINISHING, SATURATION, ALPHA_RATE, MEAN_BOUND] },
             controls: const { &[BLIND, SGD_IN_PLACE, UNTUNED] },
             provenance: super::CONFIRMED,
-            runtime: "measured at seed 0, one thread: quick and full (the same computation) 0.9 s CPU (3.5 s wall on the shared 2-core machine)",
+            runtime: "measured at seed 0, one thread: quick and full (the same computation) 1.1 s CPU (5.8 s wall on the shared 2-core machine)",
             false_failure: FalseFailure::deterministic(
                 "exact spectral radii and least-squares slopes of them; no randomness",
             ),

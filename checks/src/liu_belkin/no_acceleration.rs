@@ -204,7 +204,7 @@ impl Claim for NoAcceleration {
             },
             controls: const { &[GAUSSIAN, GAUSSIAN_GROWTH] },
             provenance: super::CONFIRMED,
-            runtime: "measured at seed 0, one thread: quick 0.14 s CPU (0.7 s wall on the shared 2-core machine); full 0.2 s CPU (0.9 s wall)",
+            runtime: "measured at seed 0, one thread: quick 0.38 s CPU (2.0 s wall on the shared 2-core machine); full 0.69 s CPU (3.8 s wall)",
             false_failure: FalseFailure::deterministic(
                 "exact spectral radii against a derived bound with a rounding allowance; no \
                  randomness",

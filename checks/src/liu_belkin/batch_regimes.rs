@@ -54,9 +54,9 @@ const ALPHA_RATE: CriterionSpec = CriterionSpec::evidence(
     "largest, over every tested b (1 to 512: all three regimes), of rho_MaSS(b) - (1 - \
      alpha(b)), alpha(b) = 1/sqrt(kappa_b kappa-tilde_b) the paper's rate at batch b; <= 1e-4 (the \
      eigensolver's accuracy): the rate follows the paper's alpha(b), which grows like b, then \
-     sqrt(b), then saturates. Plain SGD cannot pass: 1 - rho_SGD <= 2/kappa_b for every step \
-     (the adjoint of T maps v v^T, v the eigenvector of mu, to at least (1 - 2 eta mu) v v^T), \
-     and 2/kappa_b < alpha(b) wherever kappa_b > 4 kappa-tilde_b (here at every b: 4.4 at b = 1 \
+     sqrt(b), then saturates. Plain SGD cannot pass: at its step eta = 1/L1(b), 1 - rho_SGD <= 2 eta \
+     mu = 2/kappa_b (the adjoint of T, a positive map, sends v v^T, v the eigenvector of mu, to \
+     at least (1 - 2 eta mu) v v^T), and 2/kappa_b < alpha(b) wherever kappa_b > 4 kappa-tilde_b (here at every b: 4.4 at b = 1 \
      up to 12)",
 )
 .at_most(RHO_ACCURACY);

@@ -51,8 +51,8 @@ pub(crate) const CONFIRMED: &str = "Confirmed with the search tool. [paper] arXi
     axlepro.py hyperparameter_selection, for batch m: L(m) = beta/m + (m - 1) lambda_1/m \
     (beta = max_i K(x_i, x_i), the batch-1 constant), kappa_m = L(m)/lambda_min, kappa-tilde_m \
     = n/m + (m - 1)/m, eta1 = 1/L(m), eta2 = eta1 sqrt(kappa_m kappa-tilde_m)/(sqrt(kappa_m \
-    kappa-tilde_m) + 1) (1 - 1/kappa-tilde_m), gamma = (sqrt(kappa_m kappa-tilde_m) - 1)/(sqrt( \
-    kappa_m kappa-tilde_m) + 1), critical batch int(beta/lambda_1) + 1: with alpha = \
+    kappa-tilde_m) + 1) (1 - 1/kappa-tilde_m), gamma = (sqrt(kappa_m kappa-tilde_m) - 1)/ \
+    (sqrt(kappa_m kappa-tilde_m) + 1), critical batch int(beta/lambda_1) + 1: with alpha = \
     1/sqrt(kappa_b kappa-tilde_b) these are exactly gamma = (1 - alpha)/(1 + alpha), eta2 = \
     eta1 (1 - 1/kappa-tilde_b)/(1 + alpha), L1(b) = L1/b + (1 - 1/b) L and kappa-tilde_b = \
     kappa-tilde/b + (1 - 1/b) of crates/kernel/src/momentum (hyper.rs, constants.rs), so no \
@@ -61,10 +61,12 @@ pub(crate) const CONFIRMED: &str = "Confirmed with the search tool. [paper] arXi
     probability 1/2 each, E z^2 = 2, E z^4 = 2c, for which they state kappa = 2c \
     sigma1^2/sigma2^2 and kappa-tilde = 2c (definitions referred to Jain et al. 2017, not read \
     here), prove heavy ball no faster than SGD (rate exp(-500 t/kappa) at best) and observe the \
-    same for Nesterov's method. NOT confirmed (the \
+    same for Nesterov's method on a 10 x 10 grid of (step, momentum) in [0, 1]^2; with a finer \
+    search (the no-acceleration claim's) Nesterov-SGD does accelerate on their c = 2 law but \
+    not on c = 6, which the claim tests. NOT confirmed (the \
     searchable copies of the paper give only its opening pages): that the paper's Section 3 \
-    uses that law (the no-acceleration claim uses the two-point law, kappa-tilde = kappa, with \
-    its bound derived here), the paper's own statement of the critical batch sizes m1*, m2* and \
+    uses that law (the no-acceleration claim tests it and the two-point law, kappa-tilde = \
+    kappa, whose bound is derived here), the paper's own statement of the critical batch sizes m1*, m2* and \
     of its rate theorem; these are the project note's reading, consistent with the code above. \
     The note's MaSS reference rho at b = 128/256 (0.57389, 0.56325) is wrong on the note's \
     side: the operator gives 0.561489 and 0.543774, decreasing towards the closed-form \

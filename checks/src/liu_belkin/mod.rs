@@ -37,24 +37,42 @@ pub(crate) const PAPER: &str = "Liu & Belkin, Accelerating SGD with momentum for
                                 over-parameterized learning, ICLR 2020 (arXiv 1810.13395)";
 
 /// What was confirmed against public text, shared by the claims' provenance.
-pub(crate) const CONFIRMED: &str = "Confirmed with the search tool (arXiv 1810.13395 v5 text and \
-    abstract on researchtrend.ai / arxiv-vanity / the SPIQA copy, the authors' Keras code \
-    README and optimizer): the update rule w' = u - eta1 g, u' = (1 + gamma) w' - gamma w + \
-    eta2 g with eta2 = 0 giving SGD+Nesterov [paper]; the abstract's statements (Nesterov SGD \
-    with any parameter selection does not in general accelerate, may diverge at step sizes \
-    where SGD converges; MaSS converges at SGD's step sizes, is accelerated for any mini-batch \
-    size in the linear setting, matches Nesterov's rate at full batch; three regimes linear \
-    scaling, diminishing returns, saturation) [paper]; the Keras optimizer's three-variable \
-    form with compensation coefficient lr/alpha/kappa_t and defaults lr 0.1, alpha 0.05, \
-    kappa_t 12 [code]. NOT confirmed (the searchable copies give only the opening pages): the \
-    hyper-parameter formulas eta1 = 1/L1(b), alpha = 1/sqrt(kappa_b kappa-tilde_b), the \
-    definitions of L1 and kappa-tilde, the paper's example distribution and its critical batch \
-    sizes; they are the project note's reading (crates/kernel/src/momentum/hyper.rs), \
-    [unverified] as the paper's. The note's MaSS reference rho at b = 128/256 (0.57389, \
-    0.56325) is wrong on the note's side: the operator gives 0.561489 and 0.543774, decreasing \
-    towards the closed-form full-batch Nesterov rate 0.50598 (b = 1e6: 0.5076) as a \
-    near-defective eigenvalue does (like b^-1/2); the note's power iteration overestimates \
-    rho near a Jordan block by about rho/k after k steps, which the note itself warns of.";
+pub(crate) const CONFIRMED: &str = "Confirmed with the search tool. [paper] arXiv 1810.13395 v5 \
+    (opening pages on arxiv-vanity, ar5iv, groundai, the SPIQA tex copy): the update rule w' = u \
+    - eta1 g, u' = (1 + gamma) w' - gamma w + eta2 g, eta2 = 0 giving SGD+Nesterov; the \
+    abstract's statements (Nesterov SGD with any parameter selection does not in general \
+    accelerate and may diverge at step sizes where SGD converges; MaSS converges at SGD's step \
+    sizes, is accelerated for any mini-batch size in the linear setting and matches Nesterov's \
+    rate at full batch; three regimes linear scaling, diminishing returns, saturation). [code, \
+    the authors] ts66395/MaSS optimizers.py, 'following Eq.(14) of the MaSS paper': w' = u - \
+    lr g, v' = (1 - alpha) v + alpha u - delta g, u' = alpha/(1 + alpha) v' + 1/(1 + alpha) w', \
+    delta = lr/alpha/kappa_t, defaults lr 0.1, alpha 0.05, kappa_t 12. [code, Belkin's group, \
+    not the paper's text] parthe/torchkernels (P. Pandit), solvers/mass.py and \
+    axlepro.py hyperparameter_selection, for batch m: L(m) = beta/m + (m - 1) lambda_1/m \
+    (beta = max_i K(x_i, x_i), the batch-1 constant), kappa_m = L(m)/lambda_min, kappa-tilde_m \
+    = n/m + (m - 1)/m, eta1 = 1/L(m), eta2 = eta1 sqrt(kappa_m kappa-tilde_m)/(sqrt(kappa_m \
+    kappa-tilde_m) + 1) (1 - 1/kappa-tilde_m), gamma = (sqrt(kappa_m kappa-tilde_m) - 1)/ \
+    (sqrt(kappa_m kappa-tilde_m) + 1), critical batch int(beta/lambda_1) + 1: with alpha = \
+    1/sqrt(kappa_b kappa-tilde_b) these are exactly gamma = (1 - alpha)/(1 + alpha), eta2 = \
+    eta1 (1 - 1/kappa-tilde_b)/(1 + alpha), L1(b) = L1/b + (1 - 1/b) L and kappa-tilde_b = \
+    kappa-tilde/b + (1 - 1/b) of crates/kernel/src/momentum (hyper.rs, constants.rs), so no \
+    claim's formula differs from them. [paper, Kidambi, Netrapalli, Jain & Kakade, ICLR 2018, \
+    the non-acceleration example this literature uses] x = sigma1 z e1 or sigma2 z e2 with \
+    probability 1/2 each, E z^2 = 2, E z^4 = 2c, for which they state kappa = 2c \
+    sigma1^2/sigma2^2 and kappa-tilde = 2c (definitions referred to Jain et al. 2017, not read \
+    here), prove heavy ball no faster than SGD (rate exp(-500 t/kappa) at best) and observe the \
+    same for Nesterov's method on a 10 x 10 grid of (step, momentum) in [0, 1]^2; with a finer \
+    search (the no-acceleration claim's) Nesterov-SGD does accelerate on their c = 2 law but \
+    not on c = 6, which the claim tests. NOT confirmed (the \
+    searchable copies of the paper give only its opening pages): that the paper's Section 3 \
+    uses that law (the no-acceleration claim tests it and the two-point law, kappa-tilde = \
+    kappa, whose bound is derived here), the paper's own statement of the critical batch sizes m1*, m2* and \
+    of its rate theorem; these are the project note's reading, consistent with the code above. \
+    The note's MaSS reference rho at b = 128/256 (0.57389, 0.56325) is wrong on the note's \
+    side: the operator gives 0.561489 and 0.543774, decreasing towards the closed-form \
+    full-batch Nesterov rate 0.50598 (b = 1e6: 0.5076) as a near-defective eigenvalue does \
+    (like b^-1/2); the note's power iteration overestimates rho near a Jordan block by about \
+    rho/k after k steps, which the note itself warns of.";
 
 /// Rounding allowance for rho. Away from defective eigenvalues the dense eigensolver is accurate
 /// to rounding; critically damped momentum (the classical gamma at the smallest eigenvalue,
@@ -113,6 +131,32 @@ impl Problem {
             law,
             constants,
             spectrum: vec![p, 1.0 - p],
+        })
+    }
+
+    /// The component-decoupled law of Kidambi et al. (2018) with a two-valued z: x = sigma1 z e1
+    /// or sigma2 z e2 with probability 1/2 each, z^2 = c with probability 2/c and 0 otherwise
+    /// (E z^2 = 2, E z^4 = 2c), sigma1^2 = 1 and sigma2^2 = c/kappa: H = diag(1, c/kappa), and
+    /// from the definitions L1 = c, kappa = L1/mu = kappa, kappa-tilde = c. Each coordinate gets
+    /// a gradient only a fraction 1/c of the steps.
+    pub fn decoupled(c: f64, kappa: f64) -> Result<Problem, ClaimError> {
+        let name = format!("decoupled-c={c}-kappa={kappa}");
+        let s2 = c / kappa;
+        let law = DataLaw::discrete(
+            vec![
+                vec![c.sqrt(), 0.0],
+                vec![0.0, (c * s2).sqrt()],
+                vec![0.0, 0.0],
+            ],
+            vec![1.0 / c, 1.0 / c, 1.0 - 2.0 / c],
+        )
+        .in_cell(&name)?;
+        let constants = Constants::of(&law).in_cell(&name)?;
+        Ok(Problem {
+            name,
+            law,
+            constants,
+            spectrum: vec![1.0, s2],
         })
     }
 
@@ -213,6 +257,14 @@ mod tests {
                 "{method:?}: {op} vs {closed}"
             );
         }
+    }
+
+    #[test]
+    fn decoupled_constants_follow_from_the_definitions() {
+        let p = Problem::decoupled(6.0, 1000.0).unwrap();
+        assert!((p.constants.l1 - 6.0).abs() < 1e-9);
+        assert!((p.constants.kappa() - 1000.0).abs() < 1e-6);
+        assert!((p.constants.kappa_tilde - 6.0).abs() < 1e-9);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod liu_belkin;
 pub mod safran_shamir;
 pub mod song_et_al;
 pub mod su_yang;
+pub mod vempala_wilmes;
 pub mod zhou_ge_jin;
 
 pub use claim::{

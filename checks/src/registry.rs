@@ -1,6 +1,7 @@
 //! Every claim the tool knows, in a fixed order (the order of reports and of `overparam list`).
 
 use crate::Claim;
+use crate::vempala_wilmes;
 use crate::{
     allen_zhu_li_song, arjevani_field, heiss_teichmann_wutte, liu_belkin, safran_shamir,
     song_et_al, su_yang, zhou_ge_jin,
@@ -23,6 +24,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &liu_belkin::BatchRegimes,
         &allen_zhu_li_song::KernelRegime,
         &su_yang::EigenspaceRates,
+        &vempala_wilmes::SpectralBias,
     ]
 }
 

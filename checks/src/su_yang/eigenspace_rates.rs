@@ -129,7 +129,7 @@ const PROVENANCE: &str = "Confirmed with the search tool (the abstract of arXiv 
     circle eigenvalues (inputs (x, 1/2)): mu_3 = 0.0067, mu_4 = 0.0045 by midpoint quadrature \
     [computed].";
 
-const RUNTIME: &str = "measured at seed 13, one thread: quick 4.9 s of CPU (38 s wall on the \
+const RUNTIME: &str = "measured at seed 13, one thread: quick 6.6 s of CPU (52 s wall on the \
                        shared 2-core machine at load ~18); full (n = 400 and 1600): not \
                        re-measured at this design (the previous one, 3 replicates per degree: \
                        66 s of CPU, 40 s wall on 2 threads at master seed 0)";

@@ -21,6 +21,7 @@ pub mod safran_shamir;
 pub mod song_et_al;
 pub mod su_yang;
 pub mod telgarsky;
+pub mod vempala_wilmes;
 pub mod zhou_ge_jin;
 
 pub use claim::{

@@ -2,6 +2,7 @@
 
 use crate::Claim;
 use crate::telgarsky;
+use crate::vempala_wilmes;
 use crate::{
     allen_zhu_li_song, arjevani_field, heiss_teichmann_wutte, liu_belkin, safran_shamir,
     song_et_al, su_yang, zhou_ge_jin,
@@ -26,6 +27,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &su_yang::EigenspaceRates,
         &telgarsky::MarginNearInit,
         &telgarsky::NormOnly,
+        &vempala_wilmes::SpectralBias,
     ]
 }
 

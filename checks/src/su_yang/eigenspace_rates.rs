@@ -4,7 +4,7 @@
 //! (mu_k = 0) is not learned.
 
 use super::PAPER;
-use crate::kit::{least, worst};
+use crate::stats::{mean_interval, welch_difference};
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, Outcome,
     PlotSpec, Profile, RunContext, Table,
@@ -30,63 +30,86 @@ const LEARNED: [usize; 3] = [1, 2, 4];
 const NULL: usize = 3;
 /// Each degree runs until its predicted remaining fraction is exp(-HORIZON).
 const HORIZON: f64 = 1.0;
-/// Independent data sets and initialisations per learned (n, degree); their slopes are averaged.
-const REPLICATES: u64 = 3;
-/// The null-degree runs last NULL_SPAN / 2 horizons of degree 4.
-const NULL_SPAN: usize = 3;
 /// The constant coordinate of the bias control's inputs (x, BETA).
 const BETA: f64 = 0.5;
+/// The per-test chance level: 14 interval tests share the 1% budget (union bound).
+const ALPHA: f64 = 0.0007;
+/// The degrees whose rates are gated: degree 1's identification band is set by mu_0 = 0.101,
+/// so close to mu_1 = 0.125 ([0.849, 1.178]) that its replicate spread at n = 150 (~14%, the
+/// empirical kernel mixing the two nearby eigenspaces) cannot place it at this level; it is
+/// reported in rates_by_degree and gated by components-learned.
+const RATE_DEGREES: [usize; 2] = [2, 4];
+
+/// Independent data sets and initialisations per (n, degree): 12 for degree 4, whose slope
+/// spreads most (at 6, the t quantile of 5 degrees of freedom at level 1 - 0.0007 made its
+/// interval wider than its band at 1 of the first 17 seeds); 6 for the cheap degrees 1 and 2;
+/// 4 for the null degree (26 steps each, its values near 0).
+fn replicates(degree: usize) -> u64 {
+    match degree {
+        1 | 2 => 6,
+        4 => 12,
+        _ => 4,
+    }
+}
 
 const RATES: CriterionSpec = CriterionSpec::evidence(
     "rates-match-eigenvalues",
-    "worst over n and k in {1, 2, 4} of |s_k / log(1 - eta mu_k) - 1|, s_k the least-squares \
-     slope of log c_k(t) (c_k = <r_t, y_k> / <y_k, y_k>, target y_k a zonal degree-k harmonic) \
-     over the degree's horizon; an allowance of 0.3 for the finite-n deviation of the empirical \
-     kernel's spectrum from mu_k (O(n^-1/2); the note measured 28% at n = 200 for k = 4, 14% at \
-     n = 800)",
+    "for each n and k in {2, 4}: the t-interval (6 and 12 replicates; level 1 - 0.0007 \
+     each, Bonferroni) of the rate ratio s_k / log(1 - eta mu_k), s_k the least-squares slope \
+     of log c_k(t) (c_k = <r_t, y_k> / <y_k, y_k>, target y_k a zonal degree-k harmonic) over \
+     the degree's horizon, as a position in the degree's identification band [l_k, h_k]: the \
+     geometric midpoints between r_k = -log(1 - eta mu_k) and the nearest other rates of the \
+     kernel (k = 2: [0.344, 1.462]; k = 4: [0.629, 2.909]; k = 1's [0.849, 1.178] is \
+     reported, not gated), position log(ratio) / log h_k above 1, log(ratio) / -log l_k \
+     below; every interval within [-1, 1], i.e. each rate is nearer its own eigenvalue than \
+     any other's (the envelope of the four is reported)",
 )
-.at_most(0.3);
+.interval_within(-1.0, 1.0);
 
 const N_FREE: CriterionSpec = CriterionSpec::evidence(
     "rate-independent-of-n",
-    "worst over k in {1, 2, 4} of |s_k(n_large) / s_k(n_small) - 1| (replicate means): the \
-     per-degree rate does not depend on n; the same finite-n allowance 0.3 as \
-     rates-match-eigenvalues (each slope is within it of the n-free limit), tighter than the \
-     0.86 that two such slopes could differ by",
+    "for each k in {2, 4}: the Welch t-interval (level 1 - 0.0007) of log ratio(n_large) - \
+     log ratio(n_small), divided by the degree's narrower band side min(log h_k, -log l_k) \
+     (0.380, 0.464): within [-1, 1], the rate moves between the two n by less than its \
+     distance to the nearest other eigenvalue's rate (the envelope of the two)",
 )
-.at_most(0.3);
+.interval_within(-1.0, 1.0);
 
 const LEARNED_CRIT: CriterionSpec = CriterionSpec::evidence(
     "components-learned",
-    "least over n and the learned degrees of 1 - c_k(T_k), the learned fraction at T_k, the \
-     first step where (1 - eta mu_k)^T <= exp(-1) (predicted >= 0.632): at least 0.4",
+    "for each n and k in {1, 2, 4}: the t-interval (level 1 - 0.0007) of the learned fraction \
+     1 - c_k(T_k) over its predicted value 1 - (1 - eta mu_k)^T_k (>= 0.632), T_k the first \
+     step where (1 - eta mu_k)^T <= e^-1: within [1/2, 3/2], nearer 'learned as predicted' \
+     (1) than 'not learned' (0) (the envelope of the six)",
 )
-.at_least(0.4);
+.interval_within(0.5, 1.5);
 
 const NULL_CRIT: CriterionSpec = CriterionSpec::evidence(
     "null-degree-not-learned",
-    "worst over n of s_3 / log(1 - eta mu_4): the decay rate of a degree-3 target (mu_3 = 0 \
-     exactly, predicted rate 0; finite n leaks O(1/n) of it into the learned eigenspaces) as a \
-     fraction of the slowest learned degree's predicted rate, over two horizons of degree 4: \
-     at most a quarter",
+    "for each n: the t-interval (4 replicates, level 1 - 0.0007) of s_3 / log(1 - eta mu_4), \
+     the decay rate of a degree-3 target (mu_3 = 0 exactly, predicted 0; finite n leaks O(1/n) \
+     of it into the learned eigenspaces) over one horizon of degree 4, as a fraction of the \
+     slowest learned degree's predicted rate: within [-1/2, 1/2], nearer 'not learned' (0) \
+     than 'learned at degree 4's rate' (1)",
 )
-.at_most(0.25);
+.interval_within(-0.5, 0.5);
 
 const ODD_TARGET: ControlSpec = ControlSpec::new(
     "odd-target",
     "hypothesis violated: the target is a degree-3 harmonic (null space) in place of the \
-     degree-4 one; GD cannot learn it and components-learned must fail (1 - c(T) small)",
+     degree-4 one; GD cannot learn it and components-learned must fail (1 - c(T) small next \
+     to degree 4's predicted 0.638 at the same step)",
 );
 
 const BIAS: ControlSpec = ControlSpec::new(
     "bias-term",
-    "a kernel with a bias (inputs (x, 1), the net relu(w.x + b)): the odd eigenvalues are no \
+    "a kernel with a bias (inputs (x, 1/2), the net relu(w.x + b)): the odd eigenvalues are no \
      longer zero, the degree-3 target is learned and null-degree-not-learned must fail",
 );
 
 const NARROW: ControlSpec = ControlSpec::new(
     "narrow-width",
-    "hypothesis violated: width m = n/4 instead of 4 n ln n, far from the kernel regime: the \
+    "hypothesis violated: width m = n/4 instead of 2 n ln n, far from the kernel regime: the \
      rates no longer follow mu_k and rates-match-eigenvalues must fail",
 );
 
@@ -106,9 +129,10 @@ const PROVENANCE: &str = "Confirmed with the search tool (the abstract of arXiv 
     circle eigenvalues (inputs (x, 1/2)): mu_3 = 0.0067, mu_4 = 0.0045 by midpoint quadrature \
     [computed].";
 
-const RUNTIME: &str = "measured at seed 13, one thread: quick 3.6 s CPU (3.8 s wall alone, 7-16 \
-                       s with two runs sharing the 2-core machine); full (n = 400 and 1600): \
-                       66 s of CPU, 40 s wall on 2 threads at master seed 0 (measured; pass)";
+const RUNTIME: &str = "measured at seed 13, one thread: quick 6.6 s of CPU (52 s wall on the \
+                       shared 2-core machine at load ~18); full (n = 400 and 1600): not \
+                       re-measured at this design (the previous one, 3 replicates per degree: \
+                       66 s of CPU, 40 s wall on 2 threads at master seed 0)";
 
 struct Sizes {
     ns: &'static [usize],
@@ -116,7 +140,7 @@ struct Sizes {
 
 fn sizes(profile: Profile) -> Sizes {
     match profile {
-        Profile::Quick => Sizes { ns: &[200, 400] },
+        Profile::Quick => Sizes { ns: &[150, 300] },
         Profile::Full => Sizes { ns: &[400, 1600] },
     }
 }
@@ -277,29 +301,35 @@ impl Claim for EigenspaceRates {
             assumptions: &[
                 "f(x) = m^-1/2 sum_j a_j relu(w_j . x), a_j = +-1 fixed in antisymmetric pairs \
                  (f_0 = 0), w_j ~ N(0, I_d) trained by full-batch GD on (1/2n) sum (y - f)^2",
-                "d = 3, eta = 10, m = 4 n ln n, n in {100, 200} (quick) or {200, 800} (full)",
-                "targets: zonal harmonics sqrt(N(d, k)) P_k(x . z), z uniform, one run per degree",
+                "d = 2 (the circle), eta = 5, m = 2 n ln n, n in {150, 300} (quick) or {400, \
+                 1600} (full)",
+                "targets: zonal harmonics sqrt(N(d, k)) P_k(x . z), z uniform, one run per degree \
+                 and replicate (6, 6, 12, 4 replicates for k = 1, 2, 4, 3)",
             ],
             criteria: const { &[RATES, N_FREE, LEARNED_CRIT, NULL_CRIT] },
             controls: const { &[ODD_TARGET, BIAS, NARROW] },
             provenance: PROVENANCE,
             runtime: RUNTIME,
             false_failure: FalseFailure::union_bound(
-                &[0.0025, 0.0025, 0.0025, 0.0025],
-                "four evidence criteria, union bound, 0.0025 each; none is a parametric test: \
-                 each threshold is an allowance beyond the worst value over seeds 1..20 \
-                 (measured worst: rates 0.20 vs 0.3, n-ratio 0.23 vs 0.3, learned 0.57 vs 0.4, \
-                 null 0.047 vs 0.25), and the 0.0025 per criterion is what the 100-seed \
-                 sweep (reports/seed-sweep/su2019.eigenspace-rates) measures, not a derived \
-                 level",
+                &[ALPHA; 14],
+                "14 two-sided t-intervals over replicates inside the run, each at level \
+                 1 - 0.0007 (4 rate ratios: k = 2, 4 at 2 n; 6 learned fractions: k = 1, 2, 4 \
+                 at 2 n; 2 Welch differences across n; 2 null-degree rates), union bound \
+                 14 x 0.0007 = 0.0098: \
+                 a criterion fails by chance only if an interval misses its true mean, which \
+                 the theory puts inside each band (rate ratios 1 + O(n^-1/2), inside bands set \
+                 by the neighbouring eigenvalues; learned fraction over prediction ~1 in \
+                 [1/2, 3/2]; the null rate ~0 in [-1/2, 1/2]); the t-intervals assume \
+                 near-normal replicate means",
             ),
         }
     }
 
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ClaimError> {
         let sz = sizes(ctx.profile);
-        let mu = first_layer_eigenvalues(D, 4);
-        let t4 = NULL_SPAN * horizon(mu[4]) / 2;
+        let mu = first_layer_eigenvalues(D, 6);
+        let bands = identification_bands(&mu);
+        let t4 = horizon(mu[4]);
         // (label, n, m, degree, bias, steps, replicate)
         type Cell = (String, usize, usize, usize, bool, usize, u64);
         let mut cells: Vec<Cell> = Vec::new();
@@ -310,38 +340,18 @@ impl Claim for EigenspaceRates {
         };
         for &n in sz.ns {
             for &k in &LEARNED {
-                push(
-                    format!("n={n},k={k}"),
-                    n,
-                    width(n),
-                    k,
-                    false,
-                    horizon(mu[k]),
-                    REPLICATES,
-                );
+                let label = format!("n={n},k={k}");
+                push(label, n, width(n), k, false, horizon(mu[k]), replicates(k));
             }
-            push(format!("n={n},k={NULL}"), n, width(n), NULL, false, t4, 1);
+            let label = format!("n={n},k={NULL}");
+            push(label, n, width(n), NULL, false, t4, replicates(NULL));
         }
         let n0 = sz.ns[0];
-        push(
-            format!("bias,n={n0},k={NULL}"),
-            n0,
-            width(n0),
-            NULL,
-            true,
-            t4,
-            1,
-        );
+        let label = format!("bias,n={n0},k={NULL}");
+        push(label, n0, width(n0), NULL, true, t4, replicates(NULL));
         for &k in &LEARNED {
-            push(
-                format!("narrow,n={n0},k={k}"),
-                n0,
-                n0 / 4,
-                k,
-                false,
-                horizon(mu[k]),
-                REPLICATES,
-            );
+            let label = format!("narrow,n={n0},k={k}");
+            push(label, n0, n0 / 4, k, false, horizon(mu[k]), replicates(k));
         }
         let runs = ctx.par_cells(
             EIGENSPACE_RATES_ID,
@@ -390,7 +400,20 @@ impl Claim for EigenspaceRates {
                 (*path.last().unwrap()).into(),
             ]);
         }
-        // means over the replicates of each run: (label, n, degree, ratio, slope, remaining)
+        // per run label: the replicates' rate ratios (against degree 4's rate for the null
+        // degree) and learned fractions over their prediction
+        let group = |label: &str| -> (Vec<f64>, Vec<f64>) {
+            let mut ratios = Vec::new();
+            let mut learned = Vec::new();
+            for (c, path) in cells.iter().zip(&runs).filter(|(c, _)| c.0 == label) {
+                let k = if c.3 == NULL { 4 } else { c.3 };
+                let pred = (1.0 - ETA * mu[k]).ln();
+                ratios.push(log_slope(path) / pred);
+                let predicted_learned = 1.0 - (1.0 - ETA * mu[k]).powi(c.5 as i32);
+                learned.push((1.0 - path.last().unwrap()) / predicted_learned);
+            }
+            (ratios, learned)
+        };
         let mut summary = Table::new(
             "rates_by_degree",
             &[
@@ -399,101 +422,111 @@ impl Claim for EigenspaceRates {
                 "degree",
                 "mu",
                 "predicted",
-                "mean_slope",
-                "ratio",
-                "mean_remaining",
+                "mean_ratio",
+                "ratio_low",
+                "ratio_high",
+                "band_low",
+                "band_high",
+                "mean_learned_over_predicted",
+                "learned_low",
+                "learned_high",
             ],
         );
-        let mut rec: Vec<(String, usize, usize, f64, f64, f64)> = Vec::new();
-        for (i, c) in cells.iter().enumerate() {
-            if c.6 != 0 {
-                continue;
-            }
-            let group: Vec<usize> = (i..cells.len())
-                .take_while(|&j| cells[j].0 == c.0)
-                .collect();
-            let g = group.len() as f64;
-            let slope = group.iter().map(|&j| log_slope(&runs[j])).sum::<f64>() / g;
-            let remaining = group.iter().map(|&j| *runs[j].last().unwrap()).sum::<f64>() / g;
-            let pred = (1.0 - ETA * mu[c.3]).ln();
+        let mut summarise = |label: &str, n: usize, k: usize| {
+            let (ratios, learned) = group(label);
+            let ri = interval(&ratios);
+            let li = interval(&learned);
+            let band = if k == NULL { (-0.5, 0.5) } else { bands[k] };
             summary.push(vec![
-                c.0.clone().into(),
-                c.1.into(),
-                c.3.into(),
-                mu[c.3].into(),
-                pred.into(),
-                slope.into(),
-                (slope / pred).into(),
-                remaining.into(),
+                label.into(),
+                n.into(),
+                k.into(),
+                mu[k].into(),
+                (1.0 - ETA * mu[k]).ln().into(),
+                ri.0.into(),
+                ri.1.into(),
+                ri.2.into(),
+                band.0.into(),
+                band.1.into(),
+                li.0.into(),
+                li.1.into(),
+                li.2.into(),
             ]);
-            rec.push((c.0.clone(), c.1, c.3, slope / pred, slope, remaining));
-        }
-        let plain = |r: &&(String, usize, usize, f64, f64, f64)| r.0.starts_with("n=");
-        let rate_err = worst(
-            rec.iter()
-                .filter(plain)
-                .filter(|r| r.2 != NULL)
-                .map(|r| (r.3 - 1.0).abs()),
-        );
-        let (na, nb) = (sz.ns[0], sz.ns[sz.ns.len() - 1]);
-        let slope_at = |n: usize, k: usize| {
-            rec.iter()
-                .find(|r| plain(r) && r.1 == n && r.2 == k)
-                .map_or(f64::NAN, |r| r.4)
+            (ratios, ri, li)
         };
-        let n_dev = worst(
-            LEARNED
-                .iter()
-                .map(|&k| (slope_at(nb, k) / slope_at(na, k) - 1.0).abs()),
-        );
-        let learned = least(
-            rec.iter()
-                .filter(plain)
-                .filter(|r| r.2 != NULL)
-                .map(|r| 1.0 - r.5),
-        );
-        let slow = (1.0 - ETA * mu[4]).ln();
-        let null_left = worst(
-            rec.iter()
-                .filter(plain)
-                .filter(|r| r.2 == NULL)
-                .map(|r| r.4 / slow),
-        );
-        let get = |label: &str| rec.iter().find(|r| r.0 == label).unwrap();
-        let odd_run = cells.iter().position(|c| c.0 == format!("n={na},k={NULL}"));
-        let odd = odd_run.map_or(f64::NAN, |i| 1.0 - runs[i][horizon(mu[4])]);
-        let bias = get(&format!("bias,n={na},k={NULL}")).4 / slow;
-        let narrow = worst(
-            rec.iter()
-                .filter(|r| r.0.starts_with("narrow"))
-                .map(|r| (r.3 - 1.0).abs()),
-        );
+        let (na, nb) = (sz.ns[0], sz.ns[sz.ns.len() - 1]);
+        let mut positions = Vec::new();
+        let mut learned_iv = Vec::new();
+        let mut narrow_positions = Vec::new();
+        let mut log_ratios: Vec<(usize, usize, Vec<f64>)> = Vec::new();
+        let mut null_iv = Vec::new();
+        for &n in sz.ns {
+            for &k in &LEARNED {
+                let (ratios, ri, li) = summarise(&format!("n={n},k={k}"), n, k);
+                learned_iv.push(li);
+                if RATE_DEGREES.contains(&k) {
+                    positions.push(band_position(ri, bands[k]));
+                    log_ratios.push((n, k, ratios.iter().map(|r| r.ln()).collect()));
+                }
+            }
+            null_iv.push(summarise(&format!("n={n},k={NULL}"), n, NULL).1);
+        }
+        let bias_iv = summarise(&format!("bias,n={na},k={NULL}"), na, NULL).1;
+        let odd_iv = summarise(&format!("n={na},k={NULL}"), na, NULL).2;
+        for &k in &LEARNED {
+            let ri = summarise(&format!("narrow,n={na},k={k}"), na, k).1;
+            if RATE_DEGREES.contains(&k) {
+                narrow_positions.push(band_position(ri, bands[k]));
+            }
+        }
+        let mut n_dev = Vec::new();
+        for &k in &RATE_DEGREES {
+            let at = |n: usize| {
+                log_ratios
+                    .iter()
+                    .find(|r| r.0 == n && r.1 == k)
+                    .map(|r| r.2.clone())
+                    .unwrap_or_default()
+            };
+            let side = bands[k].1.ln().min(-bands[k].0.ln());
+            n_dev.push(
+                welch_difference(&at(nb), &at(na), 1.0 - ALPHA)
+                    .map_or((f64::NAN, f64::NAN, f64::NAN), |w| {
+                        (w.mean / side, w.low / side, w.high / side)
+                    }),
+            );
+        }
+        let (pos_est, pos_iv) = envelope(&positions, 0.0);
+        let (dev_est, dev_iv) = envelope(&n_dev, 0.0);
+        let (learn_est, learn_iv) = envelope(&learned_iv, 1.0);
+        let (null_est, null_env) = envelope(&null_iv, 0.0);
+        let (narrow_est, narrow_iv) = envelope(&narrow_positions, 0.0);
         let criteria = vec![
-            RATES.check(rate_err),
-            N_FREE.check(n_dev),
-            LEARNED_CRIT.check(learned),
-            NULL_CRIT.check(null_left),
+            RATES.check_interval(pos_est, pos_iv),
+            N_FREE.check_interval(dev_est, dev_iv),
+            LEARNED_CRIT.check_interval(learn_est, learn_iv),
+            NULL_CRIT.check_interval(null_est, null_env),
         ];
         let controls = vec![
             Control::new(
                 ODD_TARGET.name,
                 ODD_TARGET.doc,
                 LEARNED_CRIT
-                    .check(odd)
+                    .check_interval(odd_iv.0, (odd_iv.1, odd_iv.2))
                     .with_detail(format!("degree-3 target at n = {na}, horizon of degree 4")),
             ),
             Control::new(
                 BIAS.name,
                 BIAS.doc,
                 NULL_CRIT
-                    .check(bias)
-                    .with_detail(format!("inputs (x, 1), degree-3 target, n = {na}")),
+                    .check_interval(bias_iv.0, (bias_iv.1, bias_iv.2))
+                    .with_detail(format!("inputs (x, 1/2), degree-3 target, n = {na}")),
             ),
             Control::new(
                 NARROW.name,
                 NARROW.doc,
                 RATES
-                    .check(narrow)
+                    .check_interval(narrow_est, narrow_iv)
                     .with_detail(format!("m = n/4 = {}, n = {na}", na / 4)),
             ),
         ];
@@ -512,5 +545,95 @@ impl Claim for EigenspaceRates {
             "replicate 0 of each run; slopes predicted by log(1 - eta mu_k): see the rates table",
         );
         Ok(Outcome::new(criteria, controls, vec![summary, rates, traj]).with_plots(vec![plot]))
+    }
+}
+
+/// The identification band [l_k, h_k] of each learned degree's rate ratio: the geometric
+/// midpoints between r_k = -log(1 - eta mu_k) and the nearest smaller and larger nonzero rates
+/// of the kernel over degrees 0..=6 (symmetric, 1/l_k, where no larger rate exists).
+fn identification_bands(mu: &[f64]) -> Vec<(f64, f64)> {
+    let rates: Vec<f64> = mu
+        .iter()
+        .filter(|m| **m > 0.0)
+        .map(|m| -(1.0 - ETA * m).ln())
+        .collect();
+    mu.iter()
+        .map(|&m| {
+            if m <= 0.0 {
+                return (f64::NAN, f64::NAN);
+            }
+            let r = -(1.0 - ETA * m).ln();
+            let below = rates
+                .iter()
+                .filter(|&&q| q < r)
+                .fold(0.0f64, |a, &q| a.max(q));
+            let above = rates
+                .iter()
+                .filter(|&&q| q > r)
+                .fold(f64::INFINITY, |a, &q| a.min(q));
+            let low = (below / r).sqrt();
+            let high = if above.is_finite() {
+                (above / r).sqrt()
+            } else {
+                1.0 / low
+            };
+            (low, high)
+        })
+        .collect()
+}
+
+/// An interval of a ratio as positions in its band: log(x) / log(h) above 1, log(x) / -log(l)
+/// below (monotone, so the band maps to [-1, 1]); NaN for non-positive ratios.
+fn band_position(iv: (f64, f64, f64), band: (f64, f64)) -> (f64, f64, f64) {
+    let pos = |x: f64| {
+        if x >= 1.0 {
+            x.ln() / band.1.ln()
+        } else {
+            x.ln() / -band.0.ln()
+        }
+    };
+    (pos(iv.0), pos(iv.1), pos(iv.2))
+}
+
+/// The t-interval at the claim's per-test level; NaN triple if it cannot be formed.
+fn interval(values: &[f64]) -> (f64, f64, f64) {
+    mean_interval(values, 1.0 - ALPHA)
+        .map_or((f64::NAN, f64::NAN, f64::NAN), |m| (m.mean, m.low, m.high))
+}
+
+/// The envelope of several intervals: (the estimate farthest from `centre`, min low, max high);
+/// NaN if any part is NaN.
+fn envelope(items: &[(f64, f64, f64)], centre: f64) -> (f64, (f64, f64)) {
+    let mut est = f64::NAN;
+    let mut far = -1.0;
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &(m, l, h) in items {
+        if m.is_nan() || l.is_nan() || h.is_nan() {
+            return (f64::NAN, (f64::NAN, f64::NAN));
+        }
+        if (m - centre).abs() > far {
+            far = (m - centre).abs();
+            est = m;
+        }
+        lo = lo.min(l);
+        hi = hi.max(h);
+    }
+    (est, (lo, hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_are_the_geometric_midpoints_in_the_docs() {
+        let b = identification_bands(&first_layer_eigenvalues(D, 6));
+        for (k, lo, hi) in [(1usize, 0.849, 1.178), (2, 0.344, 1.462), (4, 0.629, 2.910)] {
+            assert!(
+                (b[k].0 - lo).abs() < 1e-3 && (b[k].1 - hi).abs() < 1e-3,
+                "{k}: {:?}",
+                b[k]
+            );
+        }
     }
 }

@@ -47,10 +47,10 @@ fn eigenvalues_match_the_circle_closed_forms() {
 }
 
 /// Each control fails for its stated reason, not by diverging: the degree-3 target keeps most of
-/// its residual (a finite, positive c close to 1, the no-bias run); with a bias the degree-3
-/// target decays at a rate comparable to degree 4's (the odd eigenvalue is back, mu_3 = 0.0067
-/// by quadrature); the narrow net still learns degrees 1 and 2 but degree 4 far more slowly
-/// than mu_4 predicts (finite, negative slope).
+/// its residual (a finite learned fraction near 0 next to degree 4's prediction, the no-bias
+/// run); with a bias the degree-3 target decays at a rate comparable to degree 4's (the odd
+/// eigenvalue is back, mu_3 = 0.0067 by quadrature); the narrow net still learns degree 1 at
+/// its rate but degree 4 far more slowly than mu_4 predicts (finite, positive ratio).
 #[test]
 fn controls_fail_for_the_stated_reason() {
     let o = outcome(ID);
@@ -58,20 +58,21 @@ fn controls_fail_for_the_stated_reason() {
     let control = |name: &str| o.controls.iter().find(|c| c.name == name).unwrap();
     let odd = control("odd-target").criterion.measured;
     assert!(
-        odd.is_finite() && (0.0..0.2).contains(&odd),
-        "odd-target learned {odd}"
+        odd.is_finite() && (-0.05..0.3).contains(&odd),
+        "odd-target learned / predicted {odd}"
     );
     let bias = control("bias-term").criterion.measured;
     assert!(bias > 0.5 && bias < 1.5, "bias rate / mu_4 rate {bias}");
-    let narrow = t.rows.iter().find(|r| {
-        r[t.column("run").unwrap()]
-            .to_csv_field()
-            .starts_with("narrow,n=200,k=4")
-    });
-    let ratio = field(t, narrow.unwrap(), "ratio");
-    assert!(ratio > 0.0 && ratio < 0.6, "narrow degree-4 ratio {ratio}");
-    let narrow1 = run_row(t, "narrow,n=200,k=1");
-    assert!((field(t, narrow1, "ratio") - 1.0).abs() < 0.3);
+    let narrow4 = field(t, run_row(t, "narrow,n=150,k=4"), "mean_ratio");
+    assert!(
+        narrow4 > 0.0 && narrow4 < 0.6,
+        "narrow degree-4 ratio {narrow4}"
+    );
+    let narrow1 = field(t, run_row(t, "narrow,n=150,k=1"), "mean_ratio");
+    assert!(
+        (narrow1 - 1.0).abs() < 0.3,
+        "narrow degree-1 ratio {narrow1}"
+    );
 }
 
 /// The null degree is not learned at either n and its leak shrinks with n.
@@ -79,7 +80,7 @@ fn controls_fail_for_the_stated_reason() {
 fn null_degree_leak_shrinks_with_n() {
     let o = outcome(ID);
     let t = summary(&o);
-    let a = field(t, run_row(t, "n=200,k=3"), "mean_slope");
-    let b = field(t, run_row(t, "n=400,k=3"), "mean_slope");
-    assert!(a < 0.0 && b < 0.0 && b.abs() < a.abs(), "{a} {b}");
+    let a = field(t, run_row(t, "n=150,k=3"), "mean_ratio");
+    let b = field(t, run_row(t, "n=300,k=3"), "mean_ratio");
+    assert!(a > 0.0 && b > 0.0 && b < a, "{a} {b}");
 }

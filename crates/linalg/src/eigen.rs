@@ -6,6 +6,7 @@ use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_
 use faer::{Mat, MatRef, Par};
 
 use crate::LinalgError;
+use crate::tridiag;
 use crate::residual::{orthogonality_error, symmetric_reconstruction_residual};
 
 /// Largest accepted asymmetry max |A - A^T| / max |A|. Matrices assembled from closed forms are
@@ -83,6 +84,9 @@ fn run_evd(
     par: Par,
 ) -> Result<Vec<f64>, LinalgError> {
     let n = a.nrows();
+    if n >= tridiag::BLOCKED_MIN {
+        return tridiag::blocked_evd(a, vectors, tridiag::PANEL, par);
+    }
     let mut s = Diag::<f64>::zeros(n);
     let compute = if vectors.is_some() {
         ComputeEigenvectors::Yes

@@ -20,9 +20,11 @@ mod general_eigen;
 mod gram;
 mod quadrature;
 mod residual;
+mod simd;
 mod singular;
 mod spd;
 mod triangle;
+mod tridiag;
 
 pub use banded::{BandedSolution, SymBanded, backward_error, solve_sym_banded};
 pub use bits::BitRows;

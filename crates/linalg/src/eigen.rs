@@ -48,7 +48,7 @@ pub struct SymEigenvalues {
     pub asymmetry: f64,
 }
 
-fn validate(a: MatRef<'_, f64>) -> Result<f64, LinalgError> {
+pub(crate) fn validate(a: MatRef<'_, f64>) -> Result<f64, LinalgError> {
     let (rows, cols) = (a.nrows(), a.ncols());
     if rows != cols {
         return Err(LinalgError::NotSquare { rows, cols });
@@ -57,17 +57,31 @@ fn validate(a: MatRef<'_, f64>) -> Result<f64, LinalgError> {
     let mut max_abs = 0.0f64;
     let mut max_asym = 0.0f64;
     // Square tiles, the lower one against the transpose of its mirror, so that both are read
-    // from cache (a column-against-row scan misses the cache once per entry at large n).
+    // from cache (a column-against-row scan misses the cache once per entry at large n); the
+    // columns are read as slices when the matrix is column-major.
     const TILE: usize = 32;
     let mut finite = true;
+    let mut column_buf = [0.0f64; TILE];
     for jb in (0..n).step_by(TILE) {
         let je = (jb + TILE).min(n);
         for ib in (jb..n).step_by(TILE) {
             let ie = (ib + TILE).min(n);
             for j in jb..je {
-                for i in ib.max(j)..ie {
-                    let x = a[(i, j)];
-                    let y = a[(j, i)];
+                let lo = ib.max(j);
+                if lo >= ie {
+                    continue;
+                }
+                let col = match a.col(j).try_as_col_major() {
+                    Some(c) => &c.as_slice()[lo..ie],
+                    None => {
+                        for (k, i) in (lo..ie).enumerate() {
+                            column_buf[k] = a[(i, j)];
+                        }
+                        &column_buf[..ie - lo]
+                    }
+                };
+                for (k, &x) in col.iter().enumerate() {
+                    let y = a[(j, lo + k)];
                     finite &= x.is_finite() & y.is_finite();
                     max_abs = max_abs.max(x.abs()).max(y.abs());
                     max_asym = max_asym.max((x - y).abs());

@@ -9,9 +9,10 @@
 //! symmetric rank-2k update A22 -= V W^T + W V^T on faer's triangular matmul (lower triangle only,
 //! SYR2K). The matrix is written once per panel instead of once per column.
 //!
-//! The reflectors are stored exactly as faer stores its own (essential parts below the
-//! subdiagonal, tau in faer's convention H = I - v v^T / tau), so faer's tridiagonal eigensolver
-//! (QR for values, divide and conquer for vectors) and its compact-WY back-transformation
+//! Eigenvalues alone come from the root-free QL iteration of [`crate::sterf`] (faer's QR as the
+//! fallback). The reflectors are stored exactly as faer stores its own (essential parts below the
+//! subdiagonal, tau in faer's convention H = I - v v^T / tau), so faer's divide and conquer
+//! (vectors) and its compact-WY back-transformation
 //! (`apply_block_householder_sequence_on_the_left_in_place_with_conj`, from the blocked T factors)
 //! run on them unchanged.
 
@@ -30,6 +31,7 @@ use faer::{Accum, ColMut, Conj, Mat, MatMut, MatRef, Par};
 
 use crate::LinalgError;
 use crate::simd::{axpy, dot, symv_lower};
+use crate::sterf::tridiagonal_eigenvalues;
 
 /// Panel width of the blocked reduction (LAPACK's dsytrd uses 32 for double precision).
 pub(crate) const PANEL: usize = 32;
@@ -183,6 +185,9 @@ pub(crate) fn blocked_evd(
     ));
     let stack = MemStack::new(&mut buffer);
     let Some(u) = vectors else {
+        if let Some(values) = tridiagonal_eigenvalues(&t.diag, &t.offdiag) {
+            return Ok(values);
+        }
         tridiagonal_self_adjoint_evd(
             DiagRef::from_slice(&t.diag),
             DiagRef::from_slice(&t.offdiag),

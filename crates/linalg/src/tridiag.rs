@@ -176,6 +176,11 @@ pub(crate) fn blocked_evd(
     } else {
         ComputeEigenvectors::No
     };
+    if vectors.is_none() {
+        if let Some(values) = tridiagonal_eigenvalues(&t.diag, &t.offdiag) {
+            return Ok(values);
+        }
+    }
     let mut s = Diag::<f64>::zeros(n);
     let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
         n,
@@ -185,9 +190,6 @@ pub(crate) fn blocked_evd(
     ));
     let stack = MemStack::new(&mut buffer);
     let Some(u) = vectors else {
-        if let Some(values) = tridiagonal_eigenvalues(&t.diag, &t.offdiag) {
-            return Ok(values);
-        }
         tridiagonal_self_adjoint_evd(
             DiagRef::from_slice(&t.diag),
             DiagRef::from_slice(&t.offdiag),

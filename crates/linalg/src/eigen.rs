@@ -6,8 +6,8 @@ use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_
 use faer::{Mat, MatRef, Par};
 
 use crate::LinalgError;
-use crate::tridiag;
 use crate::residual::{orthogonality_error, symmetric_reconstruction_residual};
+use crate::tridiag;
 
 /// Largest accepted asymmetry max |A - A^T| / max |A|. Matrices assembled from closed forms are
 /// symmetric to rounding (~1e-16); anything above this is a caller's bug (for example a

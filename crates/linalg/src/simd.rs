@@ -28,13 +28,7 @@ struct Symv<'a> {
 
 /// ys += sum_k c_k x_k; returns the four dots c_k . xs. All slices have the same length.
 #[inline(always)]
-fn fused4<S: Simd>(
-    simd: S,
-    c: [&[f64]; 4],
-    xk: [f64; 4],
-    xs: &[f64],
-    ys: &mut [f64],
-) -> [f64; 4] {
+fn fused4<S: Simd>(simd: S, c: [&[f64]; 4], xk: [f64; 4], xs: &[f64], ys: &mut [f64]) -> [f64; 4] {
     let len = ys.len();
     let (yh, yt) = S::as_mut_simd_f64s(ys);
     let (xh, xt) = S::as_simd_f64s(&xs[..len]);
@@ -248,13 +242,16 @@ mod tests {
             let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
             let mut y = vec![0.0; n];
             symv_lower(&a, ld, off, &x, &mut y);
-            for i in 0..n {
+            for (i, yi) in y.iter().enumerate() {
                 let mut want = 0.0;
-                for j in 0..n {
+                for (j, xj) in x.iter().enumerate() {
                     let (r, c) = if i >= j { (i, j) } else { (j, i) };
-                    want += a[(off + c) * ld + off + r] * x[j];
+                    want += a[(off + c) * ld + off + r] * xj;
                 }
-                assert!((y[i] - want).abs() <= 1e-12 * (1.0 + want.abs()), "n={n} i={i}");
+                assert!(
+                    (yi - want).abs() <= 1e-12 * (1.0 + want.abs()),
+                    "n={n} i={i}"
+                );
             }
         }
     }

@@ -23,7 +23,11 @@ fn dlae2(a: f64, b: f64, c: f64) -> (f64, f64) {
     if sm == 0.0 {
         return (0.5 * rt, -0.5 * rt);
     }
-    let rt1 = if sm < 0.0 { 0.5 * (sm - rt) } else { 0.5 * (sm + rt) };
+    let rt1 = if sm < 0.0 {
+        0.5 * (sm - rt)
+    } else {
+        0.5 * (sm + rt)
+    };
     let rt2 = (acmx / rt1) * acmn - (b / rt1) * b;
     (rt1, rt2)
 }
@@ -172,12 +176,12 @@ fn ql(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use faer::Par;
     use faer::diag::{Diag, DiagRef};
     use faer::dyn_stack::{MemBuffer, MemStack};
     use faer::linalg::evd::{
         ComputeEigenvectors, self_adjoint_evd_scratch, tridiagonal_self_adjoint_evd,
     };
-    use faer::Par;
 
     fn faer_values(d: &[f64], e: &[f64]) -> Vec<f64> {
         let n = d.len();
@@ -234,7 +238,7 @@ mod tests {
         let mut e = vec![1.0; 30];
         e[10] = 0.0;
         check(&[0.0; 30], &e);
-        let graded: Vec<f64> = (0..40).map(|i| 10f64.powi(-(i as i32) / 4)).collect();
+        let graded: Vec<f64> = (0..40).map(|i: i32| 10f64.powi(-i / 4)).collect();
         check(&graded, &graded);
         check(&[1e300, -1e300, 3e299], &[1e300, 2e299]);
         check(&[1e-300, 2e-300], &[3e-300]);

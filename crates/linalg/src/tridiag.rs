@@ -133,7 +133,8 @@ pub(crate) fn tridiagonalize(a: MatRef<'_, f64>, panel: usize, par: Par) -> Trid
                 lhs[(r, c - nb)]
             }
         });
-        let trailing = MatMut::from_column_major_slice_mut(&mut w, n, n).submatrix_mut(t, t, mt, mt);
+        let trailing =
+            MatMut::from_column_major_slice_mut(&mut w, n, n).submatrix_mut(t, t, mt, mt);
         triangular::matmul(
             trailing,
             BlockStructure::TriangularLower,
@@ -176,10 +177,10 @@ pub(crate) fn blocked_evd(
     } else {
         ComputeEigenvectors::No
     };
-    if vectors.is_none() {
-        if let Some(values) = tridiagonal_eigenvalues(&t.diag, &t.offdiag) {
-            return Ok(values);
-        }
+    if vectors.is_none()
+        && let Some(values) = tridiagonal_eigenvalues(&t.diag, &t.offdiag)
+    {
+        return Ok(values);
     }
     let mut s = Diag::<f64>::zeros(n);
     let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
@@ -333,7 +334,10 @@ mod tests {
             // and ||A||_F bounds ||A||_2).
             let tol = 8.0 * n as f64 * f64::EPSILON * a.norm_l2();
             for (x, y) in ours.iter().zip(&theirs) {
-                assert!((x - y).abs() <= tol, "n={n} panel={panel}: {x} vs {y} (tol {tol:e})");
+                assert!(
+                    (x - y).abs() <= tol,
+                    "n={n} panel={panel}: {x} vs {y} (tol {tol:e})"
+                );
             }
         }
     }
@@ -386,7 +390,10 @@ mod tests {
         let values = blocked_evd(a.as_ref(), Some(&mut u), 8, Par::Seq).unwrap();
         // The reduction is exact here (T = A); the divide-and-conquer solver still rounds.
         for (k, v) in values.iter().enumerate() {
-            assert!((v - k as f64).abs() <= 4.0 * n as f64 * f64::EPSILON, "{k}: {v}");
+            assert!(
+                (v - k as f64).abs() <= 4.0 * n as f64 * f64::EPSILON,
+                "{k}: {v}"
+            );
         }
         assert!(orthogonality_error(u.as_ref(), Par::Seq) < 1e-14);
     }

@@ -382,6 +382,23 @@ mod tests {
     }
 
     #[test]
+    fn public_calls_take_the_blocked_path_with_their_guarantees() {
+        // Odd, just above the crossover, and read through a non-contiguous (transposed) view.
+        let n = BLOCKED_MIN + 1;
+        let a = symmetric(n, 29);
+        let e = crate::sym_eigen(a.as_ref().transpose(), Par::Seq).unwrap();
+        let bound = 16.0 * n as f64 * f64::EPSILON;
+        assert!(e.residual <= bound && e.orthogonality <= bound, "{e:?}");
+        let v = crate::sym_eigenvalues(a.as_ref(), Par::Seq).unwrap();
+        assert!(v.trace_error <= bound && v.frobenius_error <= bound);
+        let theirs = unblocked_values(a.as_ref());
+        let tol = 8.0 * n as f64 * f64::EPSILON * a.norm_l2();
+        for ((x, y), z) in v.values.iter().zip(&e.values).zip(&theirs) {
+            assert!((x - z).abs() <= tol && (y - z).abs() <= tol);
+        }
+    }
+
+    #[test]
     fn degenerate_columns_give_identity_reflectors() {
         // Already tridiagonal (even diagonal) input: every reflector has a zero tail.
         let n = 40;

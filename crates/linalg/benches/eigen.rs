@@ -1,7 +1,7 @@
 //! Dense symmetric eigendecomposition at the sizes of NTK Gram matrices and loss Hessians.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use overparam_linalg::{Mat, Par, sym_eigen, sym_eigenvalues};
+use overparam_linalg::{Mat, Par, sym_eigen, sym_eigenvalues, sym_extremes};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -19,10 +19,12 @@ fn random_symmetric(n: usize) -> Mat<f64> {
 }
 
 fn bench(c: &mut Criterion) {
-    let par = Par::rayon(0);
+    // One thread: the figure bench/compare sets against LAPACK (Par::rayon(0) measured the
+    // machine's load more than the code on a shared 2-core host).
+    let par = Par::Seq;
     let mut group = c.benchmark_group("sym_eigen");
     group.sample_size(10);
-    for n in [500, 1000, 2000] {
+    for n in [500, 1000, 2000, 3000] {
         let a = random_symmetric(n);
         group.bench_with_input(BenchmarkId::new("values", n), &a, |b, a| {
             b.iter(|| sym_eigenvalues(a.as_ref(), par).unwrap())
@@ -32,6 +34,11 @@ fn bench(c: &mut Criterion) {
             &a,
             |b, a| b.iter(|| sym_eigen(a.as_ref(), par).unwrap()),
         );
+        if n <= 1000 {
+            group.bench_with_input(BenchmarkId::new("extremes (Lanczos)", n), &a, |b, a| {
+                b.iter(|| sym_extremes(a.as_ref(), par).unwrap())
+            });
+        }
     }
     group.finish();
 }

@@ -7,6 +7,7 @@ use faer::{Mat, MatRef, Par};
 
 use crate::LinalgError;
 use crate::residual::{orthogonality_error, symmetric_reconstruction_residual};
+use crate::tridiag;
 
 /// Largest accepted asymmetry max |A - A^T| / max |A|. Matrices assembled from closed forms are
 /// symmetric to rounding (~1e-16); anything above this is a caller's bug (for example a
@@ -47,24 +48,49 @@ pub struct SymEigenvalues {
     pub asymmetry: f64,
 }
 
-fn validate(a: MatRef<'_, f64>) -> Result<f64, LinalgError> {
+pub(crate) fn validate(a: MatRef<'_, f64>) -> Result<f64, LinalgError> {
     let (rows, cols) = (a.nrows(), a.ncols());
     if rows != cols {
         return Err(LinalgError::NotSquare { rows, cols });
     }
+    let n = rows;
     let mut max_abs = 0.0f64;
     let mut max_asym = 0.0f64;
-    for j in 0..cols {
-        for i in 0..rows {
-            let x = a[(i, j)];
-            if !x.is_finite() {
-                return Err(LinalgError::NonFinite);
-            }
-            max_abs = max_abs.max(x.abs());
-            if i > j {
-                max_asym = max_asym.max((x - a[(j, i)]).abs());
+    // Square tiles, the lower one against the transpose of its mirror, so that both are read
+    // from cache (a column-against-row scan misses the cache once per entry at large n); the
+    // columns are read as slices when the matrix is column-major.
+    const TILE: usize = 32;
+    let mut finite = true;
+    let mut column_buf = [0.0f64; TILE];
+    for jb in (0..n).step_by(TILE) {
+        let je = (jb + TILE).min(n);
+        for ib in (jb..n).step_by(TILE) {
+            let ie = (ib + TILE).min(n);
+            for j in jb..je {
+                let lo = ib.max(j);
+                if lo >= ie {
+                    continue;
+                }
+                let col = match a.col(j).try_as_col_major() {
+                    Some(c) => &c.as_slice()[lo..ie],
+                    None => {
+                        for (k, i) in (lo..ie).enumerate() {
+                            column_buf[k] = a[(i, j)];
+                        }
+                        &column_buf[..ie - lo]
+                    }
+                };
+                for (k, &x) in col.iter().enumerate() {
+                    let y = a[(j, lo + k)];
+                    finite &= x.is_finite() & y.is_finite();
+                    max_abs = max_abs.max(x.abs()).max(y.abs());
+                    max_asym = max_asym.max((x - y).abs());
+                }
             }
         }
+    }
+    if !finite {
+        return Err(LinalgError::NonFinite);
     }
     let asymmetry = if max_abs > 0.0 {
         max_asym / max_abs
@@ -83,6 +109,9 @@ fn run_evd(
     par: Par,
 ) -> Result<Vec<f64>, LinalgError> {
     let n = a.nrows();
+    if n >= tridiag::BLOCKED_MIN {
+        return tridiag::blocked_evd(a, vectors, tridiag::PANEL, par);
+    }
     let mut s = Diag::<f64>::zeros(n);
     let compute = if vectors.is_some() {
         ComputeEigenvectors::Yes

@@ -1,0 +1,1 @@
+pub fn placeholder() -> inari::Interval { inari::Interval::PI.acos() }

@@ -23,6 +23,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &liu_belkin::BatchRegimes,
         &allen_zhu_li_song::KernelRegime,
         &su_yang::EigenspaceRates,
+        &safran_shamir::CertifiedSpuriousMinima,
     ]
 }
 

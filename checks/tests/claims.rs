@@ -248,5 +248,7 @@ mod song_et_al;
 mod su_yang;
 #[path = "claims/zhou_ge_jin.rs"]
 mod zhou_ge_jin;
+#[path = "claims/certified_minima.rs"]
+mod certified_minima;
 
 // Determinism across thread counts is asserted on the real binary in tests/report.rs.

@@ -110,7 +110,10 @@ fn type_a_certificate(formula: Formula) -> overparam_certify::Certificate {
     certify(
         &TypeA::from_array(D6).network(d),
         &TwoLayerNet::identity(d),
-        Options { formula, ..Options::default() },
+        Options {
+            formula,
+            ..Options::default()
+        },
     )
 }
 
@@ -128,7 +131,11 @@ fn certified_box_contains_the_newton_solution() {
         assert!((c - x).abs() <= r, "{c} vs {x}, radius {r}");
     }
     let (lo, hi) = cert.loss.unwrap();
-    assert!(lo <= sol.loss + 1e-15 && sol.loss - 1e-15 <= hi, "{lo} {hi} {}", sol.loss);
+    assert!(
+        lo <= sol.loss + 1e-15 && sol.loss - 1e-15 <= hi,
+        "{lo} {hi} {}",
+        sol.loss
+    );
     assert!(cert.spurious());
     // the mean-value enclosure is the tighter of the two
     let model = Model::new(d, d, TwoLayerNet::identity(d).w());
@@ -152,10 +159,19 @@ fn parallel_rows_are_refused() {
     let model = Model::new(2, 2, &[1.0, 0.0, 0.0, 1.0]);
     let x = make_box(&[1.0, 1.0, 2.0, 2.0], 1e-9);
     let e = model.smoothness(&x).unwrap_err().to_string();
-    assert!(e.contains("student row 0 and student row 1 are parallel"), "{e}");
+    assert!(
+        e.contains("student row 0 and student row 1 are parallel"),
+        "{e}"
+    );
     let x = make_box(&[1.0, 1.0, -0.5, -0.5], 1e-9);
     let e = model.smoothness(&x).unwrap_err().to_string();
     assert!(e.contains("antiparallel"), "{e}");
     let x: Vec<I> = vec![interval(-1e-9, 1e-9), point(0.0), point(1.0), point(2.0)];
-    assert!(model.smoothness(&x).unwrap_err().to_string().contains("row 0 is zero"));
+    assert!(
+        model
+            .smoothness(&x)
+            .unwrap_err()
+            .to_string()
+            .contains("row 0 is zero")
+    );
 }

@@ -47,7 +47,8 @@ pub fn cholesky_proves_above(a: &[f64], n: usize, sigma: f64) -> bool {
         let pivot = row_j
             .iter()
             .fold(point(a[j * n + j]) - s, |acc, &x| acc - x.sqr());
-        if !(pivot.inf() > 0.0) {
+        // NaN counts as not positive.
+        if pivot.inf().is_nan() || pivot.inf() <= 0.0 {
             return false;
         }
         let ljj = pivot.sqrt();
@@ -68,7 +69,7 @@ pub fn cholesky_proves_above(a: &[f64], n: usize, sigma: f64) -> bool {
 /// sigma = estimate (1 - 10^-6 .. 10^-1) that the interval Cholesky proves, minus the Weyl
 /// term. None when no positive shift is proved.
 pub fn lambda_min_lower(h: &[I], n: usize, estimate: f64) -> Option<LowerBound> {
-    if !(estimate > 0.0) {
+    if estimate.is_nan() || estimate <= 0.0 {
         return None;
     }
     let (hc, hr) = mid_rad(h);

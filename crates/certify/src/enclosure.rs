@@ -53,7 +53,6 @@ pub enum Formula {
     /// off-diagonal blocks) is dropped. It exists only for tests that show a wrong formula
     /// makes certification fail (the approximate inverse comes from the independent
     /// floating-point kernel, so I - R H(X) is no longer small).
-    #[doc(hidden)]
     WrongCrossBlock,
 }
 

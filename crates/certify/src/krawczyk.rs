@@ -53,7 +53,7 @@ pub fn refine(loss: &PopulationLoss, start: &TwoLayerNet, max_iterations: usize)
         }
         let mut g_next = LossGradient::new(k, d);
         let norm = grad(&next, &mut g_next);
-        if !(norm < best) {
+        if norm.is_nan() || norm >= best {
             break;
         }
         (net, g, best) = (next, g_next, norm);

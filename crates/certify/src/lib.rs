@@ -188,7 +188,7 @@ pub fn certify(student: &TwoLayerNet, teacher: &TwoLayerNet, options: Options) -
             Verdict::NotCertified("the gradient is not finite at the point".to_owned()),
         );
     }
-    if !(moved <= options.max_move * scale) {
+    if moved.is_nan() || moved > options.max_move * scale {
         return finish(
             cert,
             Verdict::NotCertified(format!(

@@ -256,7 +256,7 @@ impl Claim for CertifiedSpuriousMinima {
                  deterministic (the seed is not used), and a certificate cannot be wrong by \
                  chance. A correct implementation fails only if a proof does not close at \
                  double precision, which the measured margins exclude (contraction << 1, \
-                 lambda_min lower bounds within 1e-6 of the estimates)",
+                 lambda_min lower bounds within 2e-6, relative, of the floating-point estimates)",
             ),
         }
     }

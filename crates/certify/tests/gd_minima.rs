@@ -28,8 +28,13 @@ fn gd_spurious_minima_at_d12_are_certified() {
         let end = run.end();
         if end.loss > 1e-4 && end.grad_norm <= 1e-9 {
             let c = certify(&run.network, &teacher, Options::default());
-            eprintln!("seed {seed}: GD loss {:.7} -> {} loss {:?} lambda_min >= {:?}",
-                end.loss, c.verdict.line(), c.loss, c.lambda_min_lower);
+            eprintln!(
+                "seed {seed}: GD loss {:.7} -> {} loss {:?} lambda_min >= {:?}",
+                end.loss,
+                c.verdict.line(),
+                c.loss,
+                c.lambda_min_lower
+            );
             spurious.push((end.loss, c));
         }
     }

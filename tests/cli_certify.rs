@@ -224,3 +224,43 @@ fn bad_input_is_exit_2_and_writes_nothing() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("columns"));
 }
+
+/// --out follows the hessian tool's rules: an existing certify output is replaced only with
+/// --force, and a directory holding another tool's output never is.
+#[test]
+fn out_directory_rules() {
+    let dir = scratch("certify-out-rules");
+    let w = dir.join("w.csv");
+    write_rows(&w, &type_a_rows(7, K7));
+    let out = dir.join("out");
+    let (w, o) = (w.to_str().unwrap(), out.to_str().unwrap());
+    assert_eq!(
+        overparam(&["certify", "--weights", w, "--out", o])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        overparam(&["certify", "--weights", w, "--out", o])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        overparam(&["certify", "--weights", w, "--out", o, "--force"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let other = dir.join("hessian-out");
+    let h = other.to_str().unwrap();
+    assert_eq!(
+        overparam(&["hessian", "--weights", w, "--out", h])
+            .status
+            .code(),
+        Some(0)
+    );
+    let r = overparam(&["certify", "--weights", w, "--out", h, "--force"]);
+    assert_eq!(r.status.code(), Some(2), "{}", stderr(&r));
+    assert!(!other.join("certificate.json").exists());
+}

@@ -177,6 +177,7 @@ mod tests {
             OutputKind::Sweep,
             OutputKind::SweepReport,
             OutputKind::Ntk,
+            OutputKind::Certify,
         ] {
             let m = Marker::new(kind);
             let parsed = parse_marker(&m.to_text()).unwrap();

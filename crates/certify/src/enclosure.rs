@@ -375,7 +375,11 @@ impl Model {
         }
         for p in 0..n {
             for q in (p + 1)..n {
+                // Both enclose the same number, so the intersection is empty only if a formula
+                // is wrong: then the entry is unknown (the whole line), never the empty set,
+                // which would make every later inclusion test pass vacuously.
                 let both = h[p * n + q].intersection(h[q * n + p]);
+                let both = if both.is_empty() { I::ENTIRE } else { both };
                 h[p * n + q] = both;
                 h[q * n + p] = both;
             }

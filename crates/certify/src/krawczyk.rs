@@ -207,7 +207,8 @@ pub fn krawczyk(
                 k = cpq.mul_add(dx[q], k);
             }
             contraction = contraction.max(row_sum.sup());
-            if !k.interior(x[p]) {
+            // An empty K (possible only from an empty input) would be `interior` vacuously.
+            if k.is_empty() || !k.interior(x[p]) {
                 inside = false;
             }
         }

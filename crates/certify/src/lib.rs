@@ -236,7 +236,9 @@ pub fn certify(student: &TwoLayerNet, teacher: &TwoLayerNet, options: Options) -
     cert.radius = Some(verified.radius);
     cert.contraction = Some(verified.contraction);
     let l = loss_enclosure(&model, &refined.point, &verified.x);
-    cert.loss = Some((l.inf(), l.sup()));
+    // An empty enclosure (only from a wrong formula) proves nothing: no loss is reported, so
+    // the point is never called spurious on its strength.
+    cert.loss = (!l.is_empty()).then(|| (l.inf(), l.sup()));
     let n = k * d;
     if lin.lambda_min > 0.0 {
         match definite::lambda_min_lower(&verified.hessian, n, lin.lambda_min) {

@@ -242,10 +242,12 @@ impl Claim for CertifiedSpuriousMinima {
                          proof [paper: Safran-Shamir abstract]. The type-A table is the note's \
                          [computed] (reduced Newton, gradient <= 1e-14), d = 5 a saddle there. \
                          The k = 7 point is the Safran-Yehudai-Shamir repository README \
-                         (ItaySafran/Overparameterization) as quoted in the note [unverified as \
-                         a paper statement]; it agrees with the d = 7 table row to every printed \
-                         digit, and the claim proves it a minimum itself rather than trusting \
-                         it. Krawczyk's test and Weyl's inequality are textbook results (Moore, \
+                         (ItaySafran/Overparameterization): confirmed with the search tool, its \
+                         minima[1].vals = [[-0.6327039049, 0.2616910758, 0], [0.1859910463, \
+                         0.9969227988, -0.0350801559]], p = [1, 6] [repository, not a paper \
+                         statement; the encoding (f, c, .), (e, a, b) is read from the numbers]. \
+                         It agrees with the d = 7 table row to every printed digit, and the \
+                         claim proves it a minimum itself rather than trusting it. Krawczyk's test and Weyl's inequality are textbook results (Moore, \
                          Kearfott and Cloud, Interval Analysis, 2009; Rump, Acta Numerica 2010).",
             runtime: "measured at seed 0, one thread, on the shared loaded 2-core machine: quick (d = 6, 7, \
                       8, 10, the k = 7 point and 4 controls) 0.3 s wall; full (adds d = 12, 16, 20 \

@@ -7,7 +7,7 @@
 
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, Outcome,
-    Profile, RunContext, Table,
+    PlotSpec, Profile, RunContext, Table,
 };
 use overparam_certify::{Certificate, Formula, Options, Verdict, certify};
 use overparam_kernel::type_a::TypeA;
@@ -275,6 +275,7 @@ impl Claim for CertifiedSpuriousMinima {
             "certificates",
             &[
                 "point",
+                "role",
                 "d",
                 "verdict",
                 "radius",
@@ -293,6 +294,12 @@ impl Claim for CertifiedSpuriousMinima {
             let cert = &r.cert;
             table.push(vec![
                 c.name.clone().into(),
+                (if c.role == Role::TypeA {
+                    "type-a"
+                } else {
+                    "other"
+                })
+                .into(),
                 c.d.into(),
                 cert.verdict.line().into(),
                 cert.radius.into(),
@@ -361,6 +368,19 @@ impl Claim for CertifiedSpuriousMinima {
             control(&PARALLEL, Role::Parallel),
             control(&WRONG_HESSIAN, Role::WrongHessian),
         ];
-        Ok(Outcome::new(criteria, controls, vec![table]))
+        let plot = PlotSpec::new(
+            "certified-lambda-min",
+            "certified lower bound of lambda_min at the type-A minima, and the float estimate",
+            "certificates",
+            ("d", "d (k = d students, teacher I_d)"),
+            (
+                &["lambda_min_lower", "lambda_min_estimate"],
+                "lambda_min of Hess L on the box",
+            ),
+        )
+        .filter("role", "type-a")
+        .points()
+        .caption("every point above 0 is a proof of a strict local minimum");
+        Ok(Outcome::new(criteria, controls, vec![table]).with_plots(vec![plot]))
     }
 }

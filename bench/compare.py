@@ -27,7 +27,7 @@ parser.add_argument("--threads", default="1,2",
 parser.add_argument("--reps", type=int, default=3, help="timed calls per side (default 3)")
 parser.add_argument("--gd-reps", type=int, default=15, help="timed GD runs per side (default 15)")
 parser.add_argument("--sizes", default="1000,2000,3000", help="eigen sizes n")
-parser.add_argument("--only", default="eigen,ntk,gd,suite", help="comma list of eigen,ntk,gd,suite,tune")
+parser.add_argument("--only", default="eigen,ntk,gd,suite", help="comma list of eigen,ntk,gd,suite,tune,certify")
 parser.add_argument("--out", default=str(WORK / "compare.csv"), help="CSV path")
 args = parser.parse_args()
 only = set(args.only.split(","))
@@ -195,6 +195,13 @@ if "gd" in only:
                 "numpy (same iteration)", [t["seconds"] for t in theirs],
                 f"steps {sorted(steps)}; per step ours {om / ours[0]['steps'] * 1e6:.2f} us, numpy "
                 f"{tm / theirs[0]['steps'] * 1e6:.1f} us; SIMD path {ours[0]['simd']}")
+
+if "certify" in only:
+    # interval-arithmetic certificates (crates/certify); numpy has no counterpart
+    for d in (10, 20):
+        runs = [rust("certify", "--d", d) for _ in range(3 if d == 10 else 1)]
+        add_row("certify (dense)", f"type A, k=d={d}", "certify::certify", [r["certify_s"] for r in runs], "", [],
+                f"{runs[0]['verdict']}; radius {runs[0]['radius']:.2e}; lambda_min >= {runs[0]['lambda_min_lower']:.4g}")
 
 if "suite" in only:
     out = WORK / "suite"

@@ -4,6 +4,8 @@
 //!
 //! Inputs are raw little-endian f64 files (row-major), so that both sides read the same numbers.
 
+mod certify;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -118,6 +120,11 @@ enum Command {
         input: PathBuf,
         #[arg(long, default_value_t = 1)]
         reps: usize,
+    },
+    /// Time one dense interval-arithmetic certificate at the type-A point of dimension d (10, 20).
+    Certify {
+        #[arg(long)]
+        d: usize,
     },
 }
 
@@ -411,6 +418,7 @@ fn main() {
                 "stop": format!("{:?}", run.stop),
             })
         }
+        Command::Certify { d } => certify::run(d),
     };
     println!("{out}");
 }

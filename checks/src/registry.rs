@@ -28,6 +28,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &telgarsky::MarginNearInit,
         &telgarsky::NormOnly,
         &vempala_wilmes::SpectralBias,
+        &safran_shamir::CertifiedSpuriousMinima,
     ]
 }
 

@@ -236,6 +236,8 @@ fn design_check_accepts_a_complete_synthetic_design_and_names_what_is_missing() 
 mod allen_zhu_li_song;
 #[path = "claims/arjevani_field.rs"]
 mod arjevani_field;
+#[path = "claims/certified_minima.rs"]
+mod certified_minima;
 #[path = "claims/heiss_teichmann_wutte.rs"]
 mod heiss_teichmann_wutte;
 #[path = "claims/liu_belkin.rs"]

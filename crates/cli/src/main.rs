@@ -16,6 +16,7 @@ macro_rules! say {
     }};
 }
 
+mod certify;
 mod claims;
 mod hessian;
 mod input_args;
@@ -115,6 +116,11 @@ enum Command {
     /// S^(d-1), per degree of spherical harmonics (CSV degree,eigenvalue,multiplicity).
     #[command(long_about = sphere_spectrum::LONG_ABOUT)]
     SphereSpectrum(sphere_spectrum::SphereSpectrumArgs),
+    /// Prove by interval arithmetic that user-supplied weights are near a strict local minimum
+    /// (or a saddle) of the population loss, with an enclosure of the loss: exit 0 certified,
+    /// 1 not certified (with the reason), 2 bad input.
+    #[command(long_about = certify::LONG_ABOUT)]
+    Certify(certify::CertifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -126,6 +132,7 @@ fn main() -> ExitCode {
             | Command::TeacherStudent(_)
             | Command::MomentumRate(_)
             | Command::Ntk(_)
+            | Command::Certify(_)
     ) {
         remove_outputs_on_signal();
     }
@@ -160,6 +167,7 @@ fn main() -> ExitCode {
         Command::MomentumRate(args) => momentum_rate::run(args),
         Command::Ntk(args) => ntk::run(args),
         Command::SphereSpectrum(args) => sphere_spectrum::run(args),
+        Command::Certify(args) => certify::run(args),
     }
 }
 

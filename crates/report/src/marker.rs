@@ -39,6 +39,8 @@ pub enum OutputKind {
     MomentumRate,
     /// `overparam ntk --out`.
     Ntk,
+    /// `overparam certify --out`.
+    Certify,
 }
 
 impl OutputKind {
@@ -51,6 +53,7 @@ impl OutputKind {
             OutputKind::SweepReport => "sweep-report",
             OutputKind::MomentumRate => "momentum-rate",
             OutputKind::Ntk => "ntk",
+            OutputKind::Certify => "certify",
         }
     }
 
@@ -63,6 +66,7 @@ impl OutputKind {
             OutputKind::SweepReport,
             OutputKind::MomentumRate,
             OutputKind::Ntk,
+            OutputKind::Certify,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -173,6 +177,7 @@ mod tests {
             OutputKind::Sweep,
             OutputKind::SweepReport,
             OutputKind::Ntk,
+            OutputKind::Certify,
         ] {
             let m = Marker::new(kind);
             let parsed = parse_marker(&m.to_text()).unwrap();

@@ -246,7 +246,8 @@ mod lambda_min_stable {
     }
 
     /// The mean-field output fails weyl-ratio-decreasing because the kernel's perturbation
-    /// relative to lambda_min does not shrink with m (slope near 0), while the runs converge.
+    /// stays several times lambda_min(K(0)) at every width (a flat slope), while the paper's
+    /// scaling decreases: not by an interval that is merely wide.
     #[test]
     fn mean_field_kernel_perturbation_does_not_shrink() {
         let o = outcome(ID);
@@ -256,6 +257,7 @@ mod lambda_min_stable {
             .find(|c| c.name == "mean-field-output")
             .unwrap();
         assert_eq!(c.criterion.name, WEYL_SLOPE.name);
+        assert!(c.criterion.measured >= -0.1);
         let t = o.table("slopes").unwrap();
         let (v, s) = (t.column("variant").unwrap(), t.column("slope").unwrap());
         let slope = |variant: &str| {
@@ -265,9 +267,15 @@ mod lambda_min_stable {
                 .map(|r| r[s].as_f64().unwrap())
                 .unwrap()
         };
-        assert!(slope("mean-field") > -0.15, "{}", slope("mean-field"));
-        assert!(slope("paper") < -0.3, "{}", slope("paper"));
+        assert!(
+            slope("mean-field") > slope("paper") + 0.2,
+            "mean-field {} vs paper {}",
+            slope("mean-field"),
+            slope("paper")
+        );
         let weyl = column(&o, "mean-field", "weyl_ratio");
-        assert!(weyl.iter().all(|&w| w > 0.5), "{weyl:?}");
+        assert!(weyl.iter().all(|&w| w > 1.0), "{weyl:?}");
+        let losses = column(&o, "mean-field", "final_loss");
+        assert!(losses.iter().all(|l| l.is_finite()));
     }
 }

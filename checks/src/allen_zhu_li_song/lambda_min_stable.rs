@@ -75,7 +75,7 @@ pub const WEYL_SLOPE: CriterionSpec = CriterionSpec::evidence(
      like m^(-1/2) (the weights' movement over their O(1) spectral scale), so the slope is \
      about -1/2 (pilot: -0.74 to -1.03, steeper at the narrow end); the test is a decrease \
      bounded away from 0, upper end < -0.1 (one-sided level 0.995), the kernel-regime \
-     claim's band edge (pilot over 51 seeds: upper ends -0.22 to -0.82). The mean-field \
+     claim's band edge (100-seed sweep: upper ends -0.91 to -0.12). The mean-field \
      output scaling is run beside it as a diagnostic (runs and slopes tables), not as a \
      control: over m = 32..128 its slope (-1.0 to +0.1 in the pilot) is too noisy to fail \
      this criterion at every seed",
@@ -225,7 +225,7 @@ impl Claim for LambdaMinStable {
                  at 0.005 (the upper end of a two-sided 99% t-interval over the pooled \
                  (width, replicate) runs). The lambda gate (>= 1/2 at m >= 512) is a \
                  threshold from the theory, not a test: its margin is the pilot's (worst \
-                 ratio 0.78 at m = 512 with delta >= 0.7) and the 100-seed sweep's; the \
+                 ratio 0.78 at m = 512 with delta >= 0.7; 0.66 over the 100-seed sweep); the \
                  sanity bounds are rounding bounds",
             ),
         }

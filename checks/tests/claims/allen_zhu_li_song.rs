@@ -231,7 +231,7 @@ mod lambda_min_stable {
             .find(|c| c.name == "width-below-threshold")
             .unwrap();
         assert_eq!(c.criterion.name, LAMBDA_HALF.name);
-        assert!(NARROW_WIDTH > N && NARROW_WIDTH < THRESHOLD_WIDTH);
+        const { assert!(NARROW_WIDTH > N && NARROW_WIDTH < THRESHOLD_WIDTH) };
         let ratio = column(&o, "narrow", "lambda_ratio");
         let lambda0 = column(&o, "narrow", "lambda_min0");
         let top = column(&o, "narrow", "lambda_max0");

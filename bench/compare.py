@@ -217,6 +217,13 @@ if "suite" in only:
     add_row("quick suite total", f"{len(manifest['claims'])} claims", "overparam run --all", [wall], "", [],
             f"peak {peak:.0f} MiB; target < 180 s on 2 cores")
 
+if "deep-ntk" in only:
+    # overparam ntk --width 4096 --depth 2 on n = 1000, d = 100 against numpy and neural-tangents
+    # (not in the default list: neural-tangents needs jax; see bench/deep_ntk.py)
+    import deep_ntk  # noqa: E402
+
+    deep_ntk.run(add_row, alternate, pinned, WORK, CLI_BIN, thread_counts, args.reps)
+
 with open(args.out, "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
     w.writeheader()

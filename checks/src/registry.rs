@@ -24,6 +24,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &liu_belkin::MassEveryBatch,
         &liu_belkin::BatchRegimes,
         &allen_zhu_li_song::KernelRegime,
+        &allen_zhu_li_song::LambdaMinStable,
         &su_yang::EigenspaceRates,
         &telgarsky::MarginNearInit,
         &telgarsky::NormOnly,

@@ -8,7 +8,7 @@ use overparam_kernel::deep::{
     DeepError, DeepReluNet, Parametrisation, Trained, empirical_ntk, gram_spectrum,
     kernel_prediction, loss_and_gradient,
 };
-use overparam_linalg::{Mat, Par};
+use overparam_linalg::{Mat, Par, sym_eigenvalues};
 use rand_distr::{Distribution, StandardNormal};
 
 /// The data of one replicate: n points on the unit sphere of R^d whose last coordinate is
@@ -109,6 +109,9 @@ pub struct KernelRow {
     pub lambda_min: f64,
     /// ||K(t) - K(0)||_F / ||K(0)||_F.
     pub change: f64,
+    /// ||K(t) - K(0)||_2, the largest |eigenvalue| of the difference (Weyl: lambda_min(K(t))
+    /// >= lambda_min(K(0)) - this).
+    pub spectral_change: f64,
     /// ||W_l(t) - W_l(0)||_F for each trained layer.
     pub movement_first: f64,
     pub movement_last: f64,
@@ -206,10 +209,18 @@ pub fn run(setup: &RunSetup, data: &Data, seed: &SeedPath) -> Result<RunResult, 
             let k = empirical_ntk(&current, data.x.as_ref(), trained, par)?;
             let e = gram_spectrum(k.as_ref(), par)?;
             eigen_residual = eigen_residual.max(e.residual.max(e.orthogonality));
+            let diff = &k - &k0;
+            let spectral_change = if step == 0 {
+                0.0
+            } else {
+                let dv = sym_eigenvalues(diff.as_ref(), par).map_err(DeepError::Eigen)?;
+                crate::kit::sup_abs(dv.values.iter().copied())
+            };
             kernel.push(KernelRow {
                 step,
                 lambda_min: e.values[0],
-                change: (&k - &k0).norm_l2() / k0_norm,
+                change: diff.norm_l2() / k0_norm,
+                spectral_change,
                 movement_first: movement(&net, &current, 1),
                 movement_last: movement(&net, &current, setup.layers),
             });
@@ -280,6 +291,12 @@ pub struct RunSummary {
     pub movement_relative: f64,
     /// ||K(T) - K(0)||_F / ||K(0)||_F.
     pub kernel_change: f64,
+    /// max_t ||K(t) - K(0)||_2 / lambda_min(K(0)) over the recorded kernels: below 1/2, Weyl's
+    /// inequality gives lambda_min(K(t)) >= lambda_min(K(0)) / 2.
+    pub weyl_ratio: f64,
+    /// min_t (lambda_min(K(t)) - lambda_min(K(0)) + ||K(t) - K(0)||_2) / lambda_max(K(0)):
+    /// Weyl's inequality says it is >= 0 (up to rounding).
+    pub weyl_slack: f64,
     /// max_t | ||u(t) - y|| - kernel prediction | / ||u(0) - y||.
     pub prediction_error: f64,
     /// max_t ||r(t) - (I - eta K(0))^t r(0)|| / ||r(0)|| (bounds prediction_error).
@@ -344,6 +361,16 @@ impl RunResult {
             movement_geo,
             movement_relative: movement_geo / geometric_mean(&self.initial_norm),
             kernel_change: self.kernel.last().map_or(f64::NAN, |k| k.change),
+            weyl_ratio: crate::kit::worst(
+                self.kernel
+                    .iter()
+                    .map(|k| k.spectral_change / self.lambda_min0),
+            ),
+            weyl_slack: crate::kit::least(
+                self.kernel.iter().map(|k| {
+                    (k.lambda_min - self.lambda_min0 + k.spectral_change) / self.lambda_max0
+                }),
+            ),
             prediction_error,
             linear_gap,
             prediction_identity,

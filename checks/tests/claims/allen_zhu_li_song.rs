@@ -165,3 +165,83 @@ mod kernel_regime {
         assert!(loss.is_finite() && loss > 1e-2, "{loss}");
     }
 }
+
+mod lambda_min_stable {
+    use super::*;
+    use overparam_checks::allen_zhu_li_song::lambda_min_stable::{
+        LAMBDA_HALF, N, NARROW_WIDTH, THRESHOLD_WIDTH, design,
+    };
+    use overparam_checks::{Outcome, Profile, Value};
+
+    const ID: &str = overparam_checks::allen_zhu_li_song::LAMBDA_MIN_STABLE_ID;
+    claim_tests!(ID);
+
+    /// The numbers of column `name` for the runs of `variant`.
+    fn column(o: &Outcome, variant: &str, name: &str) -> Vec<f64> {
+        let t = o.table("runs").expect("runs table");
+        let (v, c) = (t.column("variant").unwrap(), t.column(name).unwrap());
+        t.rows
+            .iter()
+            .filter(|r| r[v] == Value::Text(variant.to_owned()))
+            .map(|r| r[c].as_f64().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn runs_table_has_every_run_and_the_gate_reads_the_widest() {
+        let o = outcome(ID);
+        let quick = design(Profile::Quick);
+        let paper = column(&o, "paper", "width");
+        assert_eq!(paper.len(), quick.widths.len() * quick.replicates as usize);
+        assert_eq!(
+            column(&o, "mean-field", "width").len(),
+            quick.mean_field_widths.len() * quick.replicates as usize
+        );
+        assert_eq!(
+            column(&o, "narrow", "width").len(),
+            quick.narrow_replicates as usize
+        );
+        assert!(paper.iter().any(|&w| w >= THRESHOLD_WIDTH as f64));
+        // the gate is the smallest ratio over the runs at the threshold width and above
+        let ratios = column(&o, "paper", "lambda_ratio");
+        let gate = ratios
+            .iter()
+            .zip(&paper)
+            .filter(|(_, w)| **w >= THRESHOLD_WIDTH as f64)
+            .map(|(r, _)| *r)
+            .fold(f64::INFINITY, f64::min);
+        let c = o
+            .criteria
+            .iter()
+            .find(|c| c.name == LAMBDA_HALF.name)
+            .unwrap();
+        assert_eq!(c.measured, gate);
+        // every ratio is a minimum over t that includes t = 0
+        assert!(ratios.iter().all(|&r| r <= 1.0));
+    }
+
+    /// The narrow width fails lambda-min-at-least-half because lambda_min(K(t)) falls along
+    /// training from a non-singular K(0): not by diverging, and not from a singular start.
+    #[test]
+    fn narrow_width_loses_half_of_lambda_min_along_training() {
+        let o = outcome(ID);
+        let c = o
+            .controls
+            .iter()
+            .find(|c| c.name == "width-below-threshold")
+            .unwrap();
+        assert_eq!(c.criterion.name, LAMBDA_HALF.name);
+        const { assert!(NARROW_WIDTH > N && NARROW_WIDTH < THRESHOLD_WIDTH) };
+        let ratio = column(&o, "narrow", "lambda_ratio");
+        let lambda0 = column(&o, "narrow", "lambda_min0");
+        let top = column(&o, "narrow", "lambda_max0");
+        let losses = column(&o, "narrow", "final_loss");
+        assert!(losses.iter().all(|l| l.is_finite()));
+        // the failing run started from a well-conditioned enough K(0)
+        let failing: Vec<usize> = (0..ratio.len())
+            .filter(|&i| lambda0[i] > 1e-8 * top[i] && ratio[i] < 0.5)
+            .collect();
+        assert!(!failing.is_empty());
+        assert!(c.criterion.measured < 0.5 && c.criterion.measured >= 0.0 - 1e-9);
+    }
+}

@@ -17,9 +17,9 @@ use overparam_checks::find_claim;
 use overparam_checks::stats::wilson_interval;
 
 const SPECTRUM: &str = "arjevani2021.global-min-spectrum";
-const EARLY: &str = "heiss2019.early-stopping";
+const CHEAP: &str = "liu2020.mass-every-batch";
 /// Both claims, in registry order (the order of the plan).
-const CLAIMS: [&str; 2] = [SPECTRUM, EARLY];
+const CLAIMS: [&str; 2] = [SPECTRUM, CHEAP];
 const SEEDS: [u64; 3] = [0, 1, 2];
 /// The report files that must not depend on who ran the tasks (timings.csv is the exception).
 const DETERMINISTIC: [&str; 5] = [
@@ -36,7 +36,7 @@ fn sweep_cmd(cwd: &Path, out: &str, jobs: &str) -> Command {
     c.args([
         "sweep",
         "--claims",
-        &format!("{EARLY},{SPECTRUM}"),
+        &format!("{CHEAP},{SPECTRUM}"),
         "--seeds",
         "0..2",
         "--jobs",
@@ -336,14 +336,14 @@ fn the_merge_is_byte_identical_for_any_jobs_and_any_finishing_order() {
 fn a_worker_killed_mid_write_is_redone_on_resume_and_nothing_else() {
     let dir = scratch("sweep-abort");
     let sw = dir.join("sw");
-    // Task 4 (heiss2019.early-stopping, seed 1) aborts after creating its staging directory.
+    // Task 4 (liu2020.mass-every-batch, seed 1) aborts after creating its staging directory.
     let o = sweep_cmd(&dir, "sw", "2")
         .env("OVERPARAM_TEST_ABORT_TASK", "4")
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains(&format!("task 4 ({EARLY}/seed-1) left no result")),
+        stderr(&o).contains(&format!("task 4 ({CHEAP}/seed-1) left no result")),
         "{}",
         stderr(&o)
     );
@@ -352,7 +352,7 @@ fn a_worker_killed_mid_write_is_redone_on_resume_and_nothing_else() {
         "{}",
         stdout(&o)
     );
-    assert!(!task_dir(&sw, EARLY, 1).exists());
+    assert!(!task_dir(&sw, CHEAP, 1).exists());
     assert!(partials(&sw).is_empty(), "{:?}", partials(&sw));
     assert!(!sw.join("report").exists(), "merged with a task missing");
 
@@ -360,7 +360,7 @@ fn a_worker_killed_mid_write_is_redone_on_resume_and_nothing_else() {
     let m = overparam(&["sweep", "merge", sw.to_str().unwrap()]);
     assert_eq!(m.status.code(), Some(2));
     assert!(
-        stderr(&m).contains(&format!("{EARLY}/seed-1")),
+        stderr(&m).contains(&format!("{CHEAP}/seed-1")),
         "{}",
         stderr(&m)
     );
@@ -408,8 +408,8 @@ fn a_worker_killed_mid_write_is_redone_on_resume_and_nothing_else() {
         assert_eq!(inode(&p), i, "{} was redone", p.display());
     }
     assert!(
-        task_dir(&sw, EARLY, 1)
-            .join(EARLY)
+        task_dir(&sw, CHEAP, 1)
+            .join(CHEAP)
             .join("verdict.json")
             .exists()
     );
@@ -462,8 +462,8 @@ fn a_deleted_task_is_the_only_one_redone() {
     assert_eq!(deterministic_report(&sw), report);
 
     // A task directory damaged by hand (its verdict removed) is not finished: redone alone.
-    let damaged = task_dir(&sw, EARLY, 0);
-    std::fs::remove_file(damaged.join(EARLY).join("verdict.json")).unwrap();
+    let damaged = task_dir(&sw, CHEAP, 0);
+    std::fs::remove_file(damaged.join(CHEAP).join("verdict.json")).unwrap();
     let o = sweep(&dir, "sw", "2");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
@@ -471,7 +471,7 @@ fn a_deleted_task_is_the_only_one_redone() {
         "{}",
         stdout(&o)
     );
-    assert!(damaged.join(EARLY).join("verdict.json").exists());
+    assert!(damaged.join(CHEAP).join("verdict.json").exists());
     assert_eq!(deterministic_report(&sw), report);
 }
 
@@ -483,7 +483,7 @@ fn a_failed_task_counts_as_a_fail_in_the_pass_rate() {
     let dir = scratch("sweep-fail");
     let sw = dir.join("sw");
     assert_eq!(sweep(&dir, "sw", "2").status.code(), Some(0));
-    let path = task_dir(&sw, EARLY, 1).join(EARLY).join("verdict.json");
+    let path = task_dir(&sw, CHEAP, 1).join(CHEAP).join("verdict.json");
     let text = std::fs::read_to_string(&path).unwrap();
     let edited = text.replacen("\"verdict\": \"pass\"", "\"verdict\": \"fail\"", 1);
     assert_ne!(edited, text);
@@ -498,16 +498,16 @@ fn a_failed_task_counts_as_a_fail_in_the_pass_rate() {
     let (header, rows) = read_csv(&sw.join("report/summary.csv"));
     let col = |n: &str| header.iter().position(|h| h == n).unwrap();
     let (lo, hi) = wilson_interval(2, 3, 0.95).unwrap();
-    let early = rows.iter().find(|r| r[col("claim")] == EARLY).unwrap();
+    let cheap = rows.iter().find(|r| r[col("claim")] == CHEAP).unwrap();
     assert_eq!(
-        (early[col("passes")].as_str(), early[col("fails")].as_str()),
+        (cheap[col("passes")].as_str(), cheap[col("fails")].as_str()),
         ("2", "1")
     );
-    assert_eq!(early[col("wilson95_low")].parse::<f64>().unwrap(), lo);
-    assert_eq!(early[col("wilson95_high")].parse::<f64>().unwrap(), hi);
+    assert_eq!(cheap[col("wilson95_low")].parse::<f64>().unwrap(), lo);
+    assert_eq!(cheap[col("wilson95_high")].parse::<f64>().unwrap(), hi);
     let html = std::fs::read_to_string(sw.join("report/index.html")).unwrap();
     assert!(
-        html.contains(&format!("../tasks/{EARLY}/seed-1/index.html")),
+        html.contains(&format!("../tasks/{CHEAP}/seed-1/index.html")),
         "failed seed not linked"
     );
 }
@@ -577,7 +577,7 @@ fn a_different_plan_in_an_existing_sweep_is_refused_naming_what_differs() {
     let first = overparam(&[
         "sweep",
         "--claims",
-        EARLY,
+        CHEAP,
         "--seeds",
         "0..1",
         "--out",
@@ -587,21 +587,21 @@ fn a_different_plan_in_an_existing_sweep_is_refused_naming_what_differs() {
     let before = tree(&sw);
     for (args, says) in [
         (
-            vec!["--claims", EARLY, "--seeds", "0..2"],
+            vec!["--claims", CHEAP, "--seeds", "0..2"],
             "seeds: 0..1 there, 0..2 here",
         ),
         (
-            vec!["--claims", EARLY, "--seeds", "0..1", "--profile", "full"],
+            vec!["--claims", CHEAP, "--seeds", "0..1", "--profile", "full"],
             "profile: quick there, full here",
         ),
         (
             vec![
                 "--claims",
-                &format!("{EARLY},{SPECTRUM}"),
+                &format!("{CHEAP},{SPECTRUM}"),
                 "--seeds",
                 "0..1",
             ],
-            "claims: heiss2019.early-stopping there, arjevani2021.global-min-spectrum,heiss2019.early-stopping here",
+            "claims: liu2020.mass-every-batch there, arjevani2021.global-min-spectrum,liu2020.mass-every-batch here",
         ),
     ] {
         let mut a = vec!["sweep"];
@@ -624,7 +624,7 @@ fn bad_ranges_and_bad_outputs_exit_2_and_create_nothing() {
         let o = overparam(&[
             "sweep",
             "--claims",
-            EARLY,
+            CHEAP,
             "--seeds",
             seeds,
             "--out",
@@ -651,8 +651,8 @@ fn bad_ranges_and_bad_outputs_exit_2_and_create_nothing() {
     let new_out = dir.join("new/sw");
     for args in [
         vec!["--claims", "nope.nothing", "--seeds", "0..1"],
-        vec!["--claims", EARLY, "--seeds", "0..1", "--jobs", "0"],
-        vec!["--claims", EARLY, "--seeds", "0..1", "--profile", "huge"],
+        vec!["--claims", CHEAP, "--seeds", "0..1", "--jobs", "0"],
+        vec!["--claims", CHEAP, "--seeds", "0..1", "--profile", "huge"],
     ] {
         let mut a = vec!["sweep"];
         a.extend(args.iter().copied());
@@ -671,7 +671,7 @@ fn bad_ranges_and_bad_outputs_exit_2_and_create_nothing() {
     std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
     let run = dir.join("run");
     assert_eq!(
-        overparam(&["run", EARLY, "--quiet", "--out", run.to_str().unwrap()])
+        overparam(&["run", CHEAP, "--quiet", "--out", run.to_str().unwrap()])
             .status
             .code(),
         Some(0)
@@ -684,7 +684,7 @@ fn bad_ranges_and_bad_outputs_exit_2_and_create_nothing() {
         let o = overparam(&[
             "sweep",
             "--claims",
-            EARLY,
+            CHEAP,
             "--seeds",
             "0",
             "--out",
@@ -719,7 +719,7 @@ fn bad_ranges_and_bad_outputs_exit_2_and_create_nothing() {
         overparam(&[
             "sweep",
             "--claims",
-            EARLY,
+            CHEAP,
             "--seeds",
             "3",
             "--out",
@@ -743,7 +743,7 @@ fn a_second_sweep_in_the_same_directory_is_refused_while_the_first_runs() {
     let first = overparam(&[
         "sweep",
         "--claims",
-        EARLY,
+        CHEAP,
         "--seeds",
         "0",
         "--out",
@@ -751,13 +751,13 @@ fn a_second_sweep_in_the_same_directory_is_refused_while_the_first_runs() {
     ]);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     assert!(!sw.join(".sweep.lock").exists(), "lock left behind");
-    std::fs::remove_dir_all(task_dir(&sw, EARLY, 0)).unwrap();
+    std::fs::remove_dir_all(task_dir(&sw, CHEAP, 0)).unwrap();
 
     std::fs::write(sw.join(".sweep.lock"), format!("{}\n", std::process::id())).unwrap();
     let o = overparam(&[
         "sweep",
         "--claims",
-        EARLY,
+        CHEAP,
         "--seeds",
         "0",
         "--out",
@@ -770,7 +770,7 @@ fn a_second_sweep_in_the_same_directory_is_refused_while_the_first_runs() {
         stderr(&o)
     );
     assert!(
-        !task_dir(&sw, EARLY, 0).exists(),
+        !task_dir(&sw, CHEAP, 0).exists(),
         "a task ran despite the lock"
     );
 
@@ -780,13 +780,13 @@ fn a_second_sweep_in_the_same_directory_is_refused_while_the_first_runs() {
     let o = overparam(&[
         "sweep",
         "--claims",
-        EARLY,
+        CHEAP,
         "--seeds",
         "0",
         "--out",
         sw.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(task_dir(&sw, EARLY, 0).exists());
+    assert!(task_dir(&sw, CHEAP, 0).exists());
     assert!(!sw.join(".sweep.lock").exists(), "lock left behind");
 }

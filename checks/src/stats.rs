@@ -1,4 +1,12 @@
-//! Statistics helpers: least-squares lines with t-intervals, Wilson intervals for proportions.
+//! Statistics helpers: least-squares lines with t-intervals, Wilson intervals for proportions,
+//! binomial tails, two-proportion tests; `limit_fit` (a limit by a truncated power series with a
+//! t-interval on its constant term) and `trend` (the Cochran-Armitage trend test).
+
+mod limit_fit;
+mod trend;
+
+pub use limit_fit::{LimitFit, limit_fit};
+pub use trend::{Group, Trend, cochran_armitage};
 
 use serde::Serialize;
 use statrs::distribution::{Binomial, ContinuousCDF, DiscreteCDF, Normal, StudentsT};

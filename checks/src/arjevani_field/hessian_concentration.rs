@@ -13,9 +13,9 @@ use overparam_kernel::symmetric_hessian::{
 };
 
 use super::family::*;
-use super::fit::{LimitFit, limit_fit};
 use super::*;
 use crate::kit::InCell;
+use crate::stats::{LimitFit, limit_fit};
 
 pub const HESSIAN_CONCENTRATION_ID: &str = "arjevani2021.hessian-concentration";
 

@@ -8,7 +8,6 @@
 //! in closed form (derived in shared/papers/arjevani-field-safran-shamir.md, item 5).
 
 mod family;
-mod fit;
 mod global_min_spectrum;
 mod hessian_concentration;
 mod type_a_minima;

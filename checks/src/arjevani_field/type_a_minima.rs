@@ -12,8 +12,8 @@ use overparam_kernel::{LossGradient, PopulationLoss, TwoLayerNet};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::family::*;
-use super::fit::{LimitFit, limit_fit};
 use super::*;
+use crate::stats::{LimitFit, limit_fit};
 
 pub const TYPE_A_MINIMA_ID: &str = "arjevani2021.type-a-minima";
 

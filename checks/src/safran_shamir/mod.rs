@@ -5,7 +5,6 @@
 
 mod certified_spurious_minima;
 mod spurious_frequency;
-mod trend;
 
 pub use certified_spurious_minima::{
     CERTIFIED_SPURIOUS_MINIMA_ID, CertifiedSpuriousMinima, PUBLISHED_K7_POINT,

@@ -21,7 +21,7 @@ use overparam_linalg::{Par, sym_eigenvalues};
 use rand_distr::{Distribution, StandardNormal};
 use std::collections::BTreeMap;
 
-use super::trend::{Group, cochran_armitage};
+use crate::stats::{Group, cochran_armitage};
 
 pub const SPURIOUS_FREQUENCY_ID: &str = "safran2018.spurious-frequency";
 

@@ -6,18 +6,18 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// The fitted limit c_0 with its interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct LimitFit {
-    pub(super) limit: f64,
-    pub(super) low: f64,
-    pub(super) high: f64,
+pub struct LimitFit {
+    pub limit: f64,
+    pub low: f64,
+    pub high: f64,
     /// Root mean square of the residuals.
-    pub(super) residual_rms: f64,
-    pub(super) n: usize,
-    pub(super) terms: usize,
+    pub residual_rms: f64,
+    pub n: usize,
+    pub terms: usize,
 }
 
 impl LimitFit {
-    pub(super) fn text(&self) -> String {
+    pub fn text(&self) -> String {
         format!(
             "limit {:.5}, interval [{:.5}, {:.5}] ({} terms, {} points, residual rms {:.1e})",
             self.limit, self.low, self.high, self.terms, self.n, self.residual_rms
@@ -29,7 +29,7 @@ impl LimitFit {
 /// Gram-Schmidt QR on the columns (x scaled to [0, 1], which leaves c_0 unchanged), and gives
 /// the two-sided `level` t-interval of c_0 with n - terms degrees of freedom. None with fewer
 /// than terms + 1 points, NaN input, or (numerically) dependent columns.
-pub(super) fn limit_fit(x: &[f64], y: &[f64], terms: usize, level: f64) -> Option<LimitFit> {
+pub fn limit_fit(x: &[f64], y: &[f64], terms: usize, level: f64) -> Option<LimitFit> {
     let n = x.len();
     if n != y.len() || terms == 0 || n <= terms || !(0.0..1.0).contains(&level) {
         return None;

@@ -249,10 +249,10 @@ impl Claim for CertifiedSpuriousMinima {
                          It agrees with the d = 7 table row to every printed digit, and the \
                          claim proves it a minimum itself rather than trusting it. Krawczyk's test and Weyl's inequality are textbook results (Moore, \
                          Kearfott and Cloud, Interval Analysis, 2009; Rump, Acta Numerica 2010).",
-            runtime: "measured at seed 0, one thread, on the shared loaded 2-core machine: quick (d = 6, 7, \
-                      8, 10, the k = 7 point and 4 controls) 0.3 s wall; full (adds d = 12, 16, 20 \
-                      dense) 29 s wall, of which d = 20 (400 weights: a 400^3 interval Krawczyk \
-                      product) 26 s",
+            runtime: "measured at seed 0, one thread, at load ~3 on the 2-core machine: quick (d = 6, \
+                      7, 8, 10, the k = 7 point and 4 controls) 0.06 s wall; full (adds d = 12, \
+                      16, 20 dense) 1.9 s wall, most of it d = 20 (400 weights: a 400^3 \
+                      interval Krawczyk product); 29 s wall on the machine loaded by 8 builds",
             false_failure: FalseFailure::deterministic(
                 "no randomness: the points, the boxes and every interval operation are \
                  deterministic (the seed is not used), and a certificate cannot be wrong by \

@@ -130,9 +130,9 @@ const PROVENANCE: &str = "Confirmed with the search tool (the abstract of arXiv 
     circle eigenvalues (inputs (x, 1/2)): mu_3 = 0.0067, mu_4 = 0.0045 by midpoint quadrature \
     [computed].";
 
-const RUNTIME: &str = "measured at seed 13, one thread: quick 6.6 s of CPU (52 s wall on the \
-                       shared 2-core machine at load ~18); full (n = 400 and 1600): 231 s \
-                       of CPU, 141 s wall on 2 threads at master seed 0 (pass; \
+const RUNTIME: &str = "measured at master seed 0 with 12 degree-2 replicates: quick 7.0 s of \
+                       CPU (3.5 s wall on 2 threads at load ~3); full (n = 400 and 1600): 243 s \
+                       of CPU, 161 s wall on 2 threads at master seed 0 (pass; \
                        reports/full/su2019.eigenspace-rates/)";
 
 struct Sizes {

@@ -235,6 +235,33 @@ pub fn mean_interval(values: &[f64], level: f64) -> Option<MeanInterval> {
 }
 
 /// Welch's t-interval for the difference of two means, mean(a) - mean(b), with the
+/// `mean_interval` as (mean, low, high), with a NaN triple when it cannot be formed, so that a
+/// missing interval becomes an error verdict downstream rather than a skipped test.
+pub fn mean_interval_or_nan(values: &[f64], level: f64) -> (f64, f64, f64) {
+    mean_interval(values, level).map_or((f64::NAN, f64::NAN, f64::NAN), |m| (m.mean, m.low, m.high))
+}
+
+/// The envelope of several (estimate, low, high) intervals: the estimate farthest from `centre`,
+/// and (min low, max high); NaN if any part of any interval is NaN (never dropped, unlike
+/// `f64::min`).
+pub fn interval_envelope(items: &[(f64, f64, f64)], centre: f64) -> (f64, (f64, f64)) {
+    let mut est = f64::NAN;
+    let mut far = -1.0;
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &(m, l, h) in items {
+        if m.is_nan() || l.is_nan() || h.is_nan() {
+            return (f64::NAN, (f64::NAN, f64::NAN));
+        }
+        if (m - centre).abs() > far {
+            far = (m - centre).abs();
+            est = m;
+        }
+        lo = lo.min(l);
+        hi = hi.max(h);
+    }
+    (est, (lo, hi))
+}
+
 /// Welch-Satterthwaite degrees of freedom. Needs two finite values in each sample.
 pub fn welch_difference(a: &[f64], b: &[f64], level: f64) -> Option<MeanInterval> {
     let (ia, ib) = (mean_interval(a, level)?, mean_interval(b, level)?);

@@ -4,7 +4,7 @@
 //! (mu_k = 0) is not learned.
 
 use super::PAPER;
-use crate::stats::{mean_interval, welch_difference};
+use crate::stats::{interval_envelope, mean_interval_or_nan, welch_difference};
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, Outcome,
     PlotSpec, Profile, RunContext, Table,
@@ -497,11 +497,11 @@ impl Claim for EigenspaceRates {
                     }),
             );
         }
-        let (pos_est, pos_iv) = envelope(&positions, 0.0);
-        let (dev_est, dev_iv) = envelope(&n_dev, 0.0);
-        let (learn_est, learn_iv) = envelope(&learned_iv, 1.0);
-        let (null_est, null_env) = envelope(&null_iv, 0.0);
-        let (narrow_est, narrow_iv) = envelope(&narrow_positions, 0.0);
+        let (pos_est, pos_iv) = interval_envelope(&positions, 0.0);
+        let (dev_est, dev_iv) = interval_envelope(&n_dev, 0.0);
+        let (learn_est, learn_iv) = interval_envelope(&learned_iv, 1.0);
+        let (null_est, null_env) = interval_envelope(&null_iv, 0.0);
+        let (narrow_est, narrow_iv) = interval_envelope(&narrow_positions, 0.0);
         let criteria = vec![
             RATES.check_interval(pos_est, pos_iv),
             N_FREE.check_interval(dev_est, dev_iv),
@@ -598,28 +598,7 @@ fn band_position(iv: (f64, f64, f64), band: (f64, f64)) -> (f64, f64, f64) {
 
 /// The t-interval at the claim's per-test level; NaN triple if it cannot be formed.
 fn interval(values: &[f64]) -> (f64, f64, f64) {
-    mean_interval(values, 1.0 - ALPHA)
-        .map_or((f64::NAN, f64::NAN, f64::NAN), |m| (m.mean, m.low, m.high))
-}
-
-/// The envelope of several intervals: (the estimate farthest from `centre`, min low, max high);
-/// NaN if any part is NaN.
-fn envelope(items: &[(f64, f64, f64)], centre: f64) -> (f64, (f64, f64)) {
-    let mut est = f64::NAN;
-    let mut far = -1.0;
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for &(m, l, h) in items {
-        if m.is_nan() || l.is_nan() || h.is_nan() {
-            return (f64::NAN, (f64::NAN, f64::NAN));
-        }
-        if (m - centre).abs() > far {
-            far = (m - centre).abs();
-            est = m;
-        }
-        lo = lo.min(l);
-        hi = hi.max(h);
-    }
-    (est, (lo, hi))
+    mean_interval_or_nan(values, 1.0 - ALPHA)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! represent.
 
 use super::PAPER;
-use crate::stats::mean_interval;
+use crate::stats::{interval_envelope, mean_interval_or_nan};
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, InCell,
     Outcome, PlotSpec, Profile, RunContext, Table, worst,
@@ -437,27 +437,7 @@ fn slope(v: &[f64]) -> f64 {
 
 /// The t-interval at the claim's per-test level; NaN triple if it cannot be formed.
 fn interval(values: &[f64]) -> (f64, f64, f64) {
-    mean_interval(values, 1.0 - ALPHA)
-        .map_or((f64::NAN, f64::NAN, f64::NAN), |m| (m.mean, m.low, m.high))
-}
-
-/// The envelope of several intervals: (the estimate farthest from `centre`, min low, max high).
-fn envelope(items: &[(f64, f64, f64)], centre: f64) -> (f64, (f64, f64)) {
-    let mut est = f64::NAN;
-    let mut far = -1.0;
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for &(m, l, h) in items {
-        if m.is_nan() || l.is_nan() || h.is_nan() {
-            return (f64::NAN, (f64::NAN, f64::NAN));
-        }
-        if (m - centre).abs() > far {
-            far = (m - centre).abs();
-            est = m;
-        }
-        lo = lo.min(l);
-        hi = hi.max(h);
-    }
-    (est, (lo, hi))
+    mean_interval_or_nan(values, 1.0 - ALPHA)
 }
 
 impl Claim for SpectralBias {
@@ -591,12 +571,12 @@ impl Claim for SpectralBias {
                 (halves.iter().sum::<f64>() / halves.len() as f64).into(),
             ]);
         }
-        let (rate_est, rate_band) = envelope(&ratio_iv, 1.0);
-        let (learn_est, learn_band) = envelope(&learned_iv, 1.0);
+        let (rate_est, rate_band) = interval_envelope(&ratio_iv, 1.0);
+        let (learn_est, learn_band) = interval_envelope(&learned_iv, 1.0);
         let narrow_iv: Vec<(f64, f64, f64)> = (0..4)
             .map(|j| interval(&narrow.iter().map(|r| r.learned[j]).collect::<Vec<_>>()))
             .collect();
-        let narrow_learned = envelope(&narrow_iv, 1.0);
+        let narrow_learned = interval_envelope(&narrow_iv, 1.0);
         let mut order_low = f64::INFINITY;
         for j in 0..3 {
             let diffs: Vec<f64> = (0..plain.len())

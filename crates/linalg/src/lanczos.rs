@@ -343,25 +343,7 @@ fn inertia_bound(lower: &[f64], n: usize, sign: f64, sigma: f64, par: Par) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn symmetric(n: usize, seed: u64) -> Mat<f64> {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-        };
-        let mut a = Mat::<f64>::zeros(n, n);
-        for j in 0..n {
-            for i in j..n {
-                let x = next();
-                a[(i, j)] = x;
-                a[(j, i)] = x;
-            }
-        }
-        a
-    }
+    use crate::test_matrices::symmetric;
 
     fn assert_encloses(e: &SymExtremes, a: MatRef<'_, f64>) {
         let dense = sym_eigenvalues(a, Par::Seq).unwrap();

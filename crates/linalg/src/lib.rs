@@ -25,6 +25,8 @@ mod simd;
 mod singular;
 mod spd;
 mod sterf;
+#[cfg(test)]
+mod test_matrices;
 mod triangle;
 mod tridiag;
 

@@ -263,27 +263,8 @@ fn back_transform(t: &Tridiagonal, u: MatMut<'_, f64>, par: Par) {
 mod tests {
     use super::*;
     use crate::residual::{orthogonality_error, symmetric_reconstruction_residual};
+    use crate::test_matrices::symmetric;
     use faer::linalg::evd::self_adjoint_evd;
-
-    /// A reproducible symmetric matrix with a spread spectrum (entries in [-1, 1)).
-    fn symmetric(n: usize, seed: u64) -> Mat<f64> {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-        };
-        let mut a = Mat::<f64>::zeros(n, n);
-        for j in 0..n {
-            for i in j..n {
-                let x = next();
-                a[(i, j)] = x;
-                a[(j, i)] = x;
-            }
-        }
-        a
-    }
 
     fn unblocked_values(a: MatRef<'_, f64>) -> Vec<f64> {
         let n = a.nrows();

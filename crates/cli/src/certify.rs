@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use overparam_certify::{Certificate, Options, certify};
-use overparam_input::InputReader;
 use overparam_kernel::TwoLayerNet;
 use overparam_report::{OutputDir, OutputKind};
 use serde::Serialize;
 
+use crate::hessian::{read_net, read_teacher, teacher_name};
 use crate::input_args::InputArgs;
 use crate::usage_error;
 
@@ -88,14 +88,6 @@ struct CertificateJson {
     seconds: f64,
 }
 
-fn read_net(reader: &InputReader, path: &std::path::Path) -> Result<TwoLayerNet, String> {
-    let table = reader
-        .read_numeric_csv(path, false)
-        .map_err(|e| e.to_string())?;
-    let k = table.rows.len();
-    TwoLayerNet::new(vec![1.0; k], &table.rows).map_err(|e| format!("{}: {e}", path.display()))
-}
-
 pub fn run(args: CertifyArgs) -> ExitCode {
     if !(args.max_move.is_finite() && args.max_move > 0.0) {
         return usage_error("--max-move must be a positive number");
@@ -114,23 +106,11 @@ pub fn run(args: CertifyArgs) -> ExitCode {
             args.max_parameters
         ));
     }
-    let teacher = match &args.teacher {
-        None => TwoLayerNet::identity(d),
-        Some(p) => match read_net(&reader, p) {
-            Ok(t) if t.dim() == d => t,
-            Ok(t) => {
-                return usage_error(&format!(
-                    "teacher has {} columns but the student has {d}: both must have d columns",
-                    t.dim()
-                ));
-            }
-            Err(e) => return usage_error(&e),
-        },
+    let teacher = match read_teacher(&reader, args.teacher.as_deref(), d) {
+        Ok(t) => t.unwrap_or_else(|| TwoLayerNet::identity(d)),
+        Err(e) => return usage_error(&e),
     };
-    let teacher_name = match &args.teacher {
-        None => format!("I_{d}"),
-        Some(p) => p.display().to_string(),
-    };
+    let teacher_name = teacher_name(args.teacher.as_deref(), d);
     let out = match &args.out {
         Some(dir) => match OutputDir::prepare(dir, OutputKind::Certify, args.force) {
             Ok(o) => Some(o),

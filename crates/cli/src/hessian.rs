@@ -133,12 +133,40 @@ struct NonDifferentiableSummary {
     method: &'static str,
 }
 
-fn read_net(reader: &InputReader, path: &std::path::Path) -> Result<TwoLayerNet, String> {
+/// A network file (one row per neuron, d columns, unit output weights): what `hessian` and
+/// `certify` read for the student and the teacher.
+pub(crate) fn read_net(
+    reader: &InputReader,
+    path: &std::path::Path,
+) -> Result<TwoLayerNet, String> {
     let table = reader
         .read_numeric_csv(path, false)
         .map_err(|e| e.to_string())?;
     let k = table.rows.len();
     TwoLayerNet::new(vec![1.0; k], &table.rows).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The `--teacher` file, if one was given, checked to have the student's d columns; `None`
+/// stands for the default teacher I_d, which is built only by a caller that needs its rows.
+pub(crate) fn read_teacher(
+    reader: &InputReader,
+    path: Option<&std::path::Path>,
+    d: usize,
+) -> Result<Option<TwoLayerNet>, String> {
+    let Some(p) = path else { return Ok(None) };
+    let t = read_net(reader, p)?;
+    if t.dim() != d {
+        return Err(format!(
+            "teacher has {} columns but the student has {d}: both must have d columns",
+            t.dim()
+        ));
+    }
+    Ok(Some(t))
+}
+
+/// How the teacher is named in the output: its path, or I_d for the default.
+pub(crate) fn teacher_name(path: Option<&std::path::Path>, d: usize) -> String {
+    path.map_or_else(|| format!("I_{d}"), |p| p.display().to_string())
 }
 
 pub fn run(args: HessianArgs) -> ExitCode {
@@ -160,23 +188,11 @@ pub fn run(args: HessianArgs) -> ExitCode {
     let (k, d) = (student.width(), student.dim());
     // The default teacher I_d stays implicit until a path that needs its rows has been accepted
     // (a 1 x 200000 student must not build a 200000 x 200000 identity to be refused).
-    let explicit_teacher = match &args.teacher {
-        None => None,
-        Some(p) => match read_net(&reader, p) {
-            Ok(t) if t.dim() == d => Some(t),
-            Ok(t) => {
-                return usage_error(&format!(
-                    "teacher has {} columns but the student has {d}: both must have d columns",
-                    t.dim()
-                ));
-            }
-            Err(e) => return usage_error(&e),
-        },
+    let explicit_teacher = match read_teacher(&reader, args.teacher.as_deref(), d) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e),
     };
-    let teacher_name = match &args.teacher {
-        None => format!("I_{d}"),
-        Some(p) => p.display().to_string(),
-    };
+    let teacher_name = teacher_name(args.teacher.as_deref(), d);
     let teacher_is_identity = explicit_teacher.as_ref().is_none_or(is_identity_teacher);
     let teacher_width = explicit_teacher.as_ref().map_or(d, TwoLayerNet::width);
     let limit = (args.memory_limit_gib * (1u64 << 30) as f64) as u128;

@@ -28,7 +28,9 @@ fn main() {
         std::env::var("TARGET").unwrap_or_default()
     );
     // In a git worktree `.git` is a file: ask git where HEAD and the index (per worktree) and
-    // the refs (shared) live, so that a commit in any checkout rebuilds with the new commit id.
+    // the branch HEAD names (shared refs) live, so that a commit in this checkout rebuilds with
+    // the new commit id. Only this branch's ref is watched, not the whole refs folder: a commit on
+    // another worktree's branch must not rebuild this one.
     let git_dir = run("git", &["-C", root, "rev-parse", "--absolute-git-dir"]);
     let common = run("git", &["-C", root, "rev-parse", "--git-common-dir"]).map(|c| {
         if c.starts_with('/') {
@@ -37,15 +39,18 @@ fn main() {
             format!("{root}/{c}")
         }
     });
+    let branch = run("git", &["-C", root, "symbolic-ref", "-q", "HEAD"]);
     // Only paths that exist: cargo reruns the script on every build for a missing one.
     let watched = git_dir
         .iter()
         .flat_map(|d| [format!("{d}/HEAD"), format!("{d}/index")])
-        .chain(
-            common
-                .iter()
-                .flat_map(|d| [format!("{d}/refs"), format!("{d}/packed-refs")]),
-        );
+        .chain(common.iter().flat_map(|d| {
+            let mut paths = vec![format!("{d}/packed-refs")];
+            if let Some(b) = &branch {
+                paths.push(format!("{d}/{b}"));
+            }
+            paths
+        }));
     for path in watched.filter(|p| std::path::Path::new(p).exists()) {
         println!("cargo:rerun-if-changed={path}");
     }

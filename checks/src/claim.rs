@@ -304,6 +304,10 @@ pub enum Verdict {
     Fail,
     /// The claim could not be evaluated (non-finite numbers, solver failure, bad sizes).
     Error,
+    /// A hypothesis criterion failed: the theorem does not apply to this instance, so the run
+    /// neither confirms nor contradicts it.
+    #[serde(rename = "hypothesis-not-met")]
+    HypothesisNotMet,
 }
 
 impl Verdict {
@@ -312,7 +316,20 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
             Verdict::Error => "error",
+            Verdict::HypothesisNotMet => "hypothesis-not-met",
         }
+    }
+
+    /// The inverse of [`Verdict::name`].
+    pub fn parse(name: &str) -> Option<Verdict> {
+        [
+            Verdict::Pass,
+            Verdict::Fail,
+            Verdict::Error,
+            Verdict::HypothesisNotMet,
+        ]
+        .into_iter()
+        .find(|v| v.name() == name)
     }
 }
 
@@ -363,7 +380,9 @@ impl Outcome {
     }
 
     /// Pass iff every criterion holds and every control fails; `Error` when any criterion or
-    /// control measured NaN (the claim could not be evaluated, whatever else held).
+    /// control measured NaN (the claim could not be evaluated, whatever else held);
+    /// `HypothesisNotMet` when a hypothesis criterion of the claim's own run fails (a control
+    /// whose hypothesis criterion fails has failed as it should).
     pub fn verdict(&self) -> Verdict {
         let nan = self
             .criteria
@@ -372,6 +391,13 @@ impl Outcome {
             .any(|c| c.measured.is_nan());
         if nan {
             return Verdict::Error;
+        }
+        if self
+            .criteria
+            .iter()
+            .any(|c| c.kind == CriterionKind::Hypothesis && !c.holds)
+        {
+            return Verdict::HypothesisNotMet;
         }
         let criteria_hold = self.criteria.iter().all(|c| c.holds);
         let controls_fail = self.controls.iter().all(|c| c.failed_as_expected);
@@ -541,6 +567,49 @@ mod tests {
         assert_eq!(nan_control.verdict(), Verdict::Error);
         let failing = Outcome::new(vec![broken()], vec![control()], vec![]);
         assert_eq!(failing.verdict(), Verdict::Fail);
+    }
+
+    #[test]
+    fn a_failed_hypothesis_makes_the_verdict_hypothesis_not_met_and_a_failed_control_counts() {
+        const HYP: CriterionSpec = CriterionSpec::hypothesis("h", "margin > 0").greater_than(0.0);
+        const EVI: CriterionSpec = CriterionSpec::evidence("e", "ratio >= 1").at_least(1.0);
+        let control = || Control::new("k", "d", EVI.check(0.5));
+        // The theorem's hypothesis fails: the evidence holding proves nothing, and evidence
+        // failing is no evidence against the paper.
+        for evidence in [2.0, 0.5] {
+            let o = Outcome::new(
+                vec![HYP.check(0.0), EVI.check(evidence)],
+                vec![control()],
+                vec![],
+            );
+            assert_eq!(o.verdict(), Verdict::HypothesisNotMet, "{evidence}");
+        }
+        // NaN still wins: the claim could not be evaluated.
+        let o = Outcome::new(
+            vec![HYP.check(0.0), EVI.check(f64::NAN)],
+            vec![control()],
+            vec![],
+        );
+        assert_eq!(o.verdict(), Verdict::Error);
+        // A control that violates the hypothesis fails as it should, and the claim passes.
+        let hyp_control = Control::new("non-separable", "d", HYP.check(0.0));
+        assert!(hyp_control.failed_as_expected);
+        let o = Outcome::new(
+            vec![HYP.check(0.3), EVI.check(2.0)],
+            vec![hyp_control],
+            vec![],
+        );
+        assert_eq!(o.verdict(), Verdict::Pass);
+        for v in [
+            Verdict::Pass,
+            Verdict::Fail,
+            Verdict::Error,
+            Verdict::HypothesisNotMet,
+        ] {
+            assert_eq!(Verdict::parse(v.name()), Some(v));
+            let json = serde_json::to_string(&v).unwrap();
+            assert_eq!(json, format!("\"{}\"", v.name()));
+        }
     }
 
     #[test]

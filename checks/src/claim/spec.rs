@@ -7,13 +7,16 @@ use std::fmt;
 
 use super::{ClaimInfo, Comparator, Criterion};
 
-/// Whether a criterion tests the claim itself or the computation behind it (residuals,
-/// solver agreement). Both must hold for a pass; the kind tells a reader which is which.
+/// Whether a criterion tests the claim itself, the computation behind it (residuals, solver
+/// agreement), or whether the theorem applies to the instance at all. Evidence and sanity must
+/// hold for a pass; a failed hypothesis makes the verdict "hypothesis not met" (the theorem
+/// says nothing there), whatever the other criteria measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CriterionKind {
     Evidence,
     Sanity,
+    Hypothesis,
 }
 
 /// A criterion as the claim declares it: its name (the one the outcome's [`Criterion`] carries),
@@ -101,11 +104,12 @@ impl Rule {
 }
 
 impl CriterionKind {
-    /// "evidence" or "sanity", as in verdict.json.
+    /// "evidence", "sanity" or "hypothesis", as in verdict.json.
     pub fn name(self) -> &'static str {
         match self {
             CriterionKind::Evidence => "evidence",
             CriterionKind::Sanity => "sanity",
+            CriterionKind::Hypothesis => "hypothesis",
         }
     }
 }
@@ -129,6 +133,19 @@ impl CriterionSpec {
             name,
             doc,
             kind: CriterionKind::Sanity,
+            rule: Rule::Undeclared,
+        }
+    }
+
+    /// A test that the theorem's hypothesis holds on the instance the claim runs (a certified
+    /// margin > 0, a separation > 0). When it fails the verdict is
+    /// [`Verdict::HypothesisNotMet`](super::Verdict::HypothesisNotMet): neither a pass nor
+    /// evidence against the paper.
+    pub const fn hypothesis(name: &'static str, doc: &'static str) -> Self {
+        CriterionSpec {
+            name,
+            doc,
+            kind: CriterionKind::Hypothesis,
             rule: Rule::Undeclared,
         }
     }

@@ -35,11 +35,11 @@ const REACHES: CriterionSpec = CriterionSpec::evidence(
 )
 .at_least(1.0);
 
-const SEPARABLE: CriterionSpec = CriterionSpec::evidence(
+const SEPARABLE: CriterionSpec = CriterionSpec::hypothesis(
     "hypothesis-ntk-separable",
     "least over the widths of the certified lower bound (primal value) of the pointwise NTK \
-     margin at initialisation: the theorem's hypothesis gamma_ntk > 0; when it fails the claim \
-     reports 'hypothesis not met' through this criterion, never a pass",
+     margin at initialisation: the theorem's hypothesis gamma_ntk > 0; when it fails the \
+     verdict is 'hypothesis not met', never a pass",
 )
 .greater_than(0.0);
 

@@ -58,7 +58,7 @@ const GAP: CriterionSpec = CriterionSpec::sanity(
 )
 .at_most(1e-5);
 
-const SEPARABLE: CriterionSpec = CriterionSpec::evidence(
+const SEPARABLE: CriterionSpec = CriterionSpec::hypothesis(
     "hypothesis-dictionary-separable",
     "least over the widths of the certified lower bound of gamma_LP: the dictionary separates \
      the sample (gamma_LP > 0), else there is no max margin to reach",

@@ -83,6 +83,11 @@ pub fn show(claim: &dyn Claim) {
     }
     for (kind, heading) in [
         (
+            CriterionKind::Hypothesis,
+            "Hypotheses (the theorem applies only where each holds; a failed one makes the \
+             verdict 'hypothesis not met', neither pass nor fail):",
+        ),
+        (
             CriterionKind::Evidence,
             "Evidence criteria (each must hold; they fail if the claim is false or the code wrong):",
         ),

@@ -63,7 +63,12 @@ fn comparison(c: &Criterion) -> String {
 
 /// The criteria tables of a claim, evidence first: what tests the paper, then what tests the
 /// computation.
-const KINDS: [(CriterionKind, &str); 2] = [
+const KINDS: [(CriterionKind, &str); 3] = [
+    (
+        CriterionKind::Hypothesis,
+        "Hypotheses (the theorem applies only where each holds; a failed one makes the verdict \
+         'hypothesis not met')",
+    ),
     (
         CriterionKind::Evidence,
         "Evidence criteria (each must hold; they fail if the claim is false or the code is wrong)",
@@ -89,6 +94,7 @@ fn verdict_class(v: Verdict) -> &'static str {
         Verdict::Pass => "pass",
         Verdict::Fail => "fail",
         Verdict::Error => "error",
+        Verdict::HypothesisNotMet => "unmet",
     }
 }
 
@@ -108,7 +114,7 @@ table{border-collapse:collapse;width:100%;margin:.6em 0 1.2em}th,td{border:1px s
 padding:.35em .5em;vertical-align:top;text-align:left;font-size:.92em}th{background:#f4f4f4}\
 .badge{display:inline-block;padding:.1em .55em;border-radius:.8em;font-weight:600;font-size:.85em}\
 .pass{background:#d7f5dd;color:#14632a}.fail{background:#fbd9d9;color:#8a1616}\
-.error{background:#fde9c8;color:#7a4a00}.muted{color:#666;font-size:.9em}\
+.error{background:#fde9c8;color:#7a4a00}.unmet{background:#e4e4f7;color:#2a2a7a}.muted{color:#666;font-size:.9em}\
 figure{margin:1em 0;border:1px solid #eee;padding:.5em}figure img{max-width:100%;height:auto}\
 figcaption{color:#555;font-size:.9em}section.claim{border-top:2px solid #eee;margin-top:2em}\
 code{background:#f6f6f6;padding:0 .2em}";
@@ -163,11 +169,12 @@ pub fn index_html(manifest: &Manifest, runs: &[ClaimRun], plots: &[Vec<WrittenPl
         let _ = writeln!(
             h,
             "<tr><td><a href=\"#{id}\"><code>{id}</code></a></td><td>{}</td><td><span \
-             class=\"badge {c}\">{c}</span></td><td>{}</td></tr>",
+             class=\"badge {c}\">{name}</span></td><td>{}</td></tr>",
             esc(run.info.paper),
             esc(&headline(run)),
             id = esc(run.info.id),
             c = verdict_class(v),
+            name = v.name(),
         );
     }
     h.push_str("</tbody></table>\n");
@@ -177,11 +184,12 @@ pub fn index_html(manifest: &Manifest, runs: &[ClaimRun], plots: &[Vec<WrittenPl
         let _ = write!(
             h,
             "<section class=\"claim\" id=\"{id}\"><h2><code>{id}</code> <span class=\"badge \
-             {c}\">{c}</span></h2>\n<p class=\"muted\">{}</p>\n<p>{}</p>\n",
+             {c}\">{name}</span></h2>\n<p class=\"muted\">{}</p>\n<p>{}</p>\n",
             esc(run.info.paper),
             esc(run.info.statement),
             id = esc(run.info.id),
-            c = verdict_class(v)
+            c = verdict_class(v),
+            name = v.name()
         );
         match &run.result {
             Err(e) => {

@@ -123,12 +123,8 @@ pub(crate) fn read_verdict(run_dir: &Path, claim: &str) -> Result<TaskVerdict, S
                 text_or_empty(&v, "claim")
             ));
         }
-        let verdict = match text(&v, "verdict")?.as_str() {
-            "pass" => Verdict::Pass,
-            "fail" => Verdict::Fail,
-            "error" => Verdict::Error,
-            other => return Err(format!("unknown verdict '{other}'")),
-        };
+        let name = text(&v, "verdict")?;
+        let verdict = Verdict::parse(&name).ok_or_else(|| format!("unknown verdict '{name}'"))?;
         let list = |key| match field(&v, key)? {
             Json::Array(items) => Ok(items.as_slice()),
             _ => Err(format!("'{key}' is not a list")),
@@ -418,7 +414,9 @@ pub fn merge(dir: &Path, plan: &Plan, allow_missing: bool) -> Result<MergeSummar
             }
             match verdict.verdict {
                 Verdict::Pass => summary.passes += 1,
-                Verdict::Fail => {
+                // A seed whose instance does not meet the theorem's hypothesis is not a pass:
+                // it counts with the fails (its hypothesis criterion's series says why).
+                Verdict::Fail | Verdict::HypothesisNotMet => {
                     summary.fails += 1;
                     summary.failed_seeds.push(task.seed);
                 }

@@ -168,6 +168,9 @@ pub struct Criterion {
     /// Confidence interval of `measured`, for [`Comparator::IntervalWithin`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<(f64, f64)>,
+    /// The confidence level of `interval` (e.g. 0.9993), where the run states it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<f64>,
     pub holds: bool,
     /// Relative tolerance for regression diffs (`overparam diff`) of `measured` against a
     /// baseline, where the default (1e-6) does not fit.
@@ -208,6 +211,7 @@ impl Criterion {
             reason: reason.to_owned(),
             detail: String::new(),
             interval: None,
+            level: None,
             holds,
             tolerance: None,
             abs_tolerance: None,
@@ -246,6 +250,13 @@ impl Criterion {
         c.interval = Some(interval);
         c.holds = !estimate.is_nan() && band.0 <= interval.0 && interval.1 <= band.1;
         c
+    }
+
+    /// Records the confidence level of the criterion's interval (the same constant the run
+    /// computed the interval with).
+    pub fn with_level(mut self, level: f64) -> Self {
+        self.level = Some(level);
+        self
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {

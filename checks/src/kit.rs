@@ -103,6 +103,7 @@ impl Criterion {
         match fit {
             Some(f) => {
                 Criterion::interval_within(name, f.slope, (f.slope_low, f.slope_high), band, reason)
+                    .with_level(f.level)
             }
             None => Criterion::interval_within(name, f64::NAN, (f64::NAN, f64::NAN), band, reason),
         }

@@ -487,6 +487,7 @@ fn limit_check(fit: Option<LimitFit>) -> crate::Criterion {
     match fit {
         Some(f) => PROXIMITY_LIMIT
             .check_interval(f.limit, (f.low, f.high))
+            .with_level(LIMIT_LEVEL)
             .with_detail(f.text()),
         None => PROXIMITY_LIMIT
             .check_interval(f64::NAN, (f64::NAN, f64::NAN))

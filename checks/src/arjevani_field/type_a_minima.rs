@@ -423,6 +423,7 @@ fn decay_check(scaled: &[(usize, f64)]) -> Criterion {
     match fit {
         Some(f) => LOSS_DECAY
             .check_interval(f.limit, (f.low, f.high))
+            .with_level(DECAY_LEVEL)
             .with_detail(format!(
                 "{}; 1/2 - 2/pi^2 = {OBSERVED_LIMIT:.5}; d L(d): {values}",
                 f.text()

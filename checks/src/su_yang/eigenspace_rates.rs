@@ -503,10 +503,18 @@ impl Claim for EigenspaceRates {
         let (null_est, null_env) = interval_envelope(&null_iv, 0.0);
         let (narrow_est, narrow_iv) = interval_envelope(&narrow_positions, 0.0);
         let criteria = vec![
-            RATES.check_interval(pos_est, pos_iv),
-            N_FREE.check_interval(dev_est, dev_iv),
-            LEARNED_CRIT.check_interval(learn_est, learn_iv),
-            NULL_CRIT.check_interval(null_est, null_env),
+            RATES
+                .check_interval(pos_est, pos_iv)
+                .with_level(1.0 - ALPHA),
+            N_FREE
+                .check_interval(dev_est, dev_iv)
+                .with_level(1.0 - ALPHA),
+            LEARNED_CRIT
+                .check_interval(learn_est, learn_iv)
+                .with_level(1.0 - ALPHA),
+            NULL_CRIT
+                .check_interval(null_est, null_env)
+                .with_level(1.0 - ALPHA),
         ];
         let controls = vec![
             Control::new(
@@ -514,6 +522,7 @@ impl Claim for EigenspaceRates {
                 ODD_TARGET.doc,
                 LEARNED_CRIT
                     .check_interval(odd_iv.0, (odd_iv.1, odd_iv.2))
+                    .with_level(1.0 - ALPHA)
                     .with_detail(format!("degree-3 target at n = {na}, horizon of degree 4")),
             ),
             Control::new(
@@ -521,6 +530,7 @@ impl Claim for EigenspaceRates {
                 BIAS.doc,
                 NULL_CRIT
                     .check_interval(bias_iv.0, (bias_iv.1, bias_iv.2))
+                    .with_level(1.0 - ALPHA)
                     .with_detail(format!("inputs (x, 1/2), degree-3 target, n = {na}")),
             ),
             Control::new(
@@ -528,6 +538,7 @@ impl Claim for EigenspaceRates {
                 NARROW.doc,
                 RATES
                     .check_interval(narrow_est, narrow_iv)
+                    .with_level(1.0 - ALPHA)
                     .with_detail(format!("m = n/4 = {}, n = {na}", na / 4)),
             ),
         ];

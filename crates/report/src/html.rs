@@ -48,8 +48,12 @@ fn comparison(c: &Criterion) -> String {
         ),
         Comparator::IntervalWithin { upper } => {
             let (lo, hi) = c.interval.unwrap_or((f64::NAN, f64::NAN));
+            let level = c
+                .level
+                .map(|p| format!("{} ", level_text(p)))
+                .unwrap_or_default();
             format!(
-                "{} (confidence interval [{}, {}]) within [{}, {}]",
+                "{} ({level}confidence interval [{}, {}]) within [{}, {}]",
                 number(c.measured),
                 number(lo),
                 number(hi),
@@ -59,6 +63,14 @@ fn comparison(c: &Criterion) -> String {
         }
         op => format!("{} {op} {}", number(c.measured), number(c.threshold)),
     }
+}
+
+/// A confidence level as a percentage with the digits it was chosen with: 0.95 -> "95%",
+/// 0.9993 -> "99.93%".
+fn level_text(p: f64) -> String {
+    let pct = format!("{:.4}", 100.0 * p);
+    let pct = pct.trim_end_matches('0').trim_end_matches('.');
+    format!("{pct}%")
 }
 
 /// The criteria tables of a claim, evidence first: what tests the paper, then what tests the
@@ -374,4 +386,17 @@ pub fn summary_md(manifest: &Manifest, runs: &[ClaimRun], plots: &[Vec<WrittenPl
         }
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::level_text;
+
+    #[test]
+    fn levels_print_as_the_percentages_they_were_chosen_as() {
+        assert_eq!(level_text(0.95), "95%");
+        assert_eq!(level_text(0.99), "99%");
+        assert_eq!(level_text(1.0 - 0.0007), "99.93%");
+        assert_eq!(level_text(0.999), "99.9%");
+    }
 }

@@ -9,6 +9,8 @@ pub use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod points;
+// Only the hessian and certify tests write points; the other binaries leave the glob unused.
+#[allow(unused_imports)]
 pub use points::*;
 
 /// Runs the `overparam` binary built for this test run.

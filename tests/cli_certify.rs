@@ -5,50 +5,6 @@
 mod common;
 use common::*;
 
-fn write_rows(path: &Path, rows: &[Vec<f64>]) {
-    let text: String = rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|x| format!("{x}"))
-                .collect::<Vec<_>>()
-                .join(",")
-                + "\n"
-        })
-        .collect();
-    std::fs::write(path, text).unwrap();
-}
-
-fn type_a_rows(d: usize, p: [f64; 5]) -> Vec<Vec<f64>> {
-    let [a, b, c, e, f] = p;
-    let mut rows: Vec<Vec<f64>> = (0..d - 1)
-        .map(|i| {
-            (0..d)
-                .map(|j| {
-                    if j == d - 1 {
-                        c
-                    } else if j == i {
-                        a
-                    } else {
-                        b
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    rows.push((0..d).map(|j| if j == d - 1 { f } else { e }).collect());
-    rows
-}
-
-/// The k = 7 minimum of the Safran-Yehudai-Shamir repository README (ten digits).
-const K7: [f64; 5] = [
-    0.9969227988,
-    -0.0350801559,
-    0.2616910758,
-    0.1859910463,
-    -0.6327039049,
-];
-
 fn certify_rows(name: &str, rows: &[Vec<f64>], extra: &[&str]) -> (Output, PathBuf) {
     let dir = scratch(name);
     let w = dir.join("w.csv");

@@ -4,61 +4,13 @@
 mod common;
 use common::*;
 
-fn write_rows(path: &Path, rows: &[Vec<f64>]) {
-    let text: String = rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|x| format!("{x}"))
-                .collect::<Vec<_>>()
-                .join(",")
-                + "\n"
-        })
-        .collect();
-    std::fs::write(path, text).unwrap();
-}
-
-/// The type-A point in the paper note's parameterisation, rounded to ten digits as published.
-fn type_a_rows(d: usize, p: [f64; 5]) -> Vec<Vec<f64>> {
-    let [a, b, c, e, f] = p;
-    let mut rows: Vec<Vec<f64>> = (0..d - 1)
-        .map(|i| {
-            (0..d)
-                .map(|j| {
-                    if j == d - 1 {
-                        c
-                    } else if j == i {
-                        a
-                    } else {
-                        b
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    rows.push((0..d).map(|j| if j == d - 1 { f } else { e }).collect());
-    rows
-}
-
 /// The k = 7 minimum published (to ten digits) in the Safran-Yehudai-Shamir repository README:
 /// the rounding leaves a gradient of ~3e-10, which the default tolerance must accept.
 #[test]
 fn published_k7_minimum_is_classified_minimum() {
     let dir = scratch("k7");
     let w = dir.join("w.csv");
-    write_rows(
-        &w,
-        &type_a_rows(
-            7,
-            [
-                0.9969227988,
-                -0.0350801559,
-                0.2616910758,
-                0.1859910463,
-                -0.6327039049,
-            ],
-        ),
-    );
+    write_rows(&w, &type_a_rows(7, K7));
     let out = dir.join("out");
     let o = overparam(&[
         "hessian",

@@ -8,7 +8,6 @@
 mod common;
 use common::*;
 
-use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -54,24 +53,6 @@ fn sweep(cwd: &Path, out: &str, jobs: &str) -> Output {
 
 fn task_dir(sweep: &Path, claim: &str, seed: u64) -> PathBuf {
     sweep.join(format!("tasks/{claim}/seed-{seed}"))
-}
-
-/// Every file under `dir`, relative path to bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// The merged report without timings.csv: what must be byte-identical.

@@ -9,38 +9,11 @@
 mod common;
 use common::*;
 
-use std::collections::BTreeMap;
 use std::process::Command;
 
 const SAFRAN: &str = "safran2018.spurious-frequency";
 const EARLY: &str = "heiss2019.early-stopping";
 const SPECTRUM: &str = "arjevani2021.global-min-spectrum";
-
-/// Every file under `dir`, relative path to bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn ok(o: &Output) {
-    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(o), stderr(o));
-}
 
 /// The claim's evidence and verdict.json in a run directory (what must be byte-identical;
 /// manifest.json, index.html and summary.md carry timings and provenance).

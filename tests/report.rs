@@ -8,6 +8,9 @@
 //! execution: any dependence of the evidence on the thread count or on the order in which cells
 //! finish shows between these two. The other tests read the same two runs.
 
+#[path = "common/mod.rs"]
+mod common;
+use common::copy_dir;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -238,19 +241,6 @@ fn diff_of_thread_counts_is_clean_and_an_injected_regression_exits_1() {
 
     let o = overparam(&["diff", a, "/nonexistent/run"], None);
     assert_eq!(o.status.code(), Some(2));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
 }
 
 /// Debian's Chromium (installed by .ci/run). Outside CI, a machine without it skips this test

@@ -5,9 +5,9 @@
 //! represent.
 
 use super::PAPER;
-use crate::stats::{interval_envelope, mean_interval_or_nan};
+use crate::stats::{interval_envelope, linear_fit, mean_interval_or_nan};
 use crate::{
-    Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, InCell,
+    Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, InCell, LEVEL,
     Outcome, PlotSpec, Profile, RunContext, Table, worst,
 };
 use overparam_kernel::sphere::{
@@ -418,21 +418,12 @@ fn run_replicate(
     Ok(out)
 }
 
-/// Least-squares slope of v(t) over t = 0..len (NaN propagates).
+/// Least-squares slope of v(t) over t = 0..len, by the kit's `linear_fit` (only the slope is
+/// used, so the level is immaterial); NaN when it cannot be fitted (fewer than three points or a
+/// NaN value), as before.
 fn slope(v: &[f64]) -> f64 {
-    let n = v.len() as f64;
-    if v.len() < 2 {
-        return f64::NAN;
-    }
-    let tm = (n - 1.0) / 2.0;
-    let ym = v.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (t, y) in v.iter().enumerate() {
-        let dt = t as f64 - tm;
-        sxy += dt * (y - ym);
-        sxx += dt * dt;
-    }
-    sxy / sxx
+    let t: Vec<f64> = (0..v.len()).map(|t| t as f64).collect();
+    linear_fit(&t, v, LEVEL).map_or(f64::NAN, |fit| fit.slope)
 }
 
 /// The t-interval at the claim's per-test level; NaN triple if it cannot be formed.

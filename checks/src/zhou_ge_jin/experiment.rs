@@ -5,9 +5,10 @@
 use crate::kit::{InCell, LEVEL, WorstCase};
 use crate::stats::linear_fit;
 use crate::{ClaimError, Profile, RunContext};
+use overparam_kernel::descent::gradient_descent_adjusted;
 use overparam_kernel::{
-    LossGradient, NeuronAlignment, PopulationLoss, TrajectoryPoint, TwoLayerNet, align,
-    cluster_masses, log_grid, teacher_masses,
+    DescentConfig, LossGradient, NeuronAlignment, PopulationLoss, TrajectoryPoint, TwoLayerNet,
+    align, cluster_masses, teacher_masses,
 };
 use rand_distr::{Distribution, StandardNormal, StandardUniform};
 
@@ -195,62 +196,41 @@ pub(super) fn symmetric_start<R: rand::Rng>(per_teacher: usize, rng: &mut R) -> 
     TwoLayerNet::from_flat(DIM, a, w).expect("finite by construction")
 }
 
-/// Gradient descent on both layers from `net` for `steps` steps, the loss and gradient norm
-/// recorded on a logarithmic grid (POINTS_PER_DECADE). With `doubled`, the gradient of the
-/// extra term 1/4 sum_i a_i^2 |w_i|^2 (a second copy of the self-terms) is added: the
-/// double-sum bug of the self-term-doubled control; the recorded loss is the true one.
+/// Gradient descent on both layers from `net` for `steps` steps (the kernel's
+/// [`gradient_descent_adjusted`]), the loss and gradient norm recorded on a logarithmic grid
+/// (POINTS_PER_DECADE). With `doubled`, the gradient of the extra term 1/4 sum_i a_i^2 |w_i|^2
+/// (a second copy of the self-terms) is added: the double-sum bug of the self-term-doubled
+/// control; the recorded loss is the true one.
 pub(super) fn descend(
     loss: &PopulationLoss,
-    mut net: TwoLayerNet,
+    net: TwoLayerNet,
     lr: f64,
     steps: u64,
     doubled: bool,
     label: &str,
 ) -> Result<(TwoLayerNet, Vec<TrajectoryPoint>), ClaimError> {
-    let grid = log_grid(steps, POINTS_PER_DECADE);
-    let mut next = 0;
-    let mut g = LossGradient::new(net.width(), net.dim());
-    let mut trajectory = Vec::with_capacity(grid.len());
-    let d = net.dim();
-    for step in 0..=steps {
-        loss.evaluate(&net, &mut g).in_cell(label)?;
+    let config = DescentConfig::new(lr, steps, POINTS_PER_DECADE);
+    let run = gradient_descent_adjusted(loss, net, &config, |net, g| {
         if doubled {
-            for i in 0..net.width() {
-                let ai = net.a()[i];
-                let wi = net.neuron(i);
-                let n2: f64 = wi.iter().map(|x| x * x).sum();
-                g.grad_a[i] += 0.5 * ai * n2;
-                for (k, x) in wi.iter().enumerate() {
-                    g.grad_w[i * d + k] += 0.5 * ai * ai * x;
-                }
-            }
+            add_doubled_self_terms(net, g);
         }
-        let grad_norm = g.norm();
-        if !g.loss.is_finite() || !grad_norm.is_finite() {
-            return Err(ClaimError::at(
-                label,
-                crate::Cause::Computation(format!("gradient descent diverged at step {step}")),
-            ));
-        }
-        if grid.get(next) == Some(&step) {
-            trajectory.push(TrajectoryPoint {
-                step,
-                loss: g.loss,
-                grad_norm,
-            });
-            next += 1;
-        }
-        if step == steps {
-            break;
-        }
-        for (x, dx) in net.a_mut().iter_mut().zip(&g.grad_a) {
-            *x -= lr * dx;
-        }
-        for (x, dx) in net.w_mut().iter_mut().zip(&g.grad_w) {
-            *x -= lr * dx;
+    })
+    .in_cell(label)?;
+    Ok((run.network, run.trajectory))
+}
+
+/// Adds to `g` the gradient of 1/4 sum_i a_i^2 |w_i|^2 at `net`.
+fn add_doubled_self_terms(net: &TwoLayerNet, g: &mut LossGradient) {
+    let d = net.dim();
+    for i in 0..net.width() {
+        let ai = net.a()[i];
+        let wi = net.neuron(i);
+        let n2: f64 = wi.iter().map(|x| x * x).sum();
+        g.grad_a[i] += 0.5 * ai * n2;
+        for (k, x) in wi.iter().enumerate() {
+            g.grad_w[i * d + k] += 0.5 * ai * ai * x;
         }
     }
-    Ok((net, trajectory))
 }
 
 pub(super) fn execute(spec: RunSpec, ctx: &RunContext) -> Result<RunResult, ClaimError> {

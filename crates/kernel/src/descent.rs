@@ -173,6 +173,21 @@ pub fn gradient_descent(
     init: TwoLayerNet,
     config: &DescentConfig,
 ) -> Result<DescentRun, DescentError> {
+    gradient_descent_adjusted(objective, init, config, |_, _| {})
+}
+
+/// [`gradient_descent`] with `adjust(net, gradient)` called after every evaluation, before the
+/// finiteness check, the stopping rules and the update: it may change the gradient (a negative
+/// control's deliberately wrong gradient, e.g. an extra penalty term's) and the step then follows
+/// the adjusted gradient. The recorded gradient norm is the adjusted gradient's; the recorded
+/// loss is `objective`'s unless `adjust` changes `gradient.loss` too. With a no-op `adjust` this
+/// is [`gradient_descent`], bit for bit.
+pub fn gradient_descent_adjusted(
+    objective: &PopulationLoss,
+    init: TwoLayerNet,
+    config: &DescentConfig,
+    mut adjust: impl FnMut(&TwoLayerNet, &mut LossGradient),
+) -> Result<DescentRun, DescentError> {
     if !(config.lr.is_finite() && config.lr > 0.0) {
         return Err(DescentError::BadConfig(format!(
             "the learning rate must be a positive number, got {}",
@@ -191,6 +206,7 @@ pub fn gradient_descent(
     let mut next = 0;
     for step in 0..=config.steps {
         objective.evaluate(&net, &mut g)?;
+        adjust(&net, &mut g);
         if !g.loss.is_finite() || !g.grad_a.iter().chain(&g.grad_w).all(|x| x.is_finite()) {
             return Err(DescentError::Diverged { step, loss: g.loss });
         }
@@ -353,6 +369,33 @@ mod tests {
         let last = run.trajectory.last().unwrap();
         assert_eq!(last.step, 2000);
         assert_eq!(last.loss, loss.loss(&run.network).unwrap());
+    }
+
+    /// An adjustment moves the step: zeroing grad a each step is first-layer-only descent (the
+    /// same network bit for bit: a - lr * 0 = a), and a no-op adjustment is plain descent.
+    #[test]
+    fn adjusted_gradients_drive_the_step() {
+        let teacher = TwoLayerNet::identity(3);
+        let loss = PopulationLoss::new(teacher);
+        let start = TwoLayerNet::from_flat(
+            3,
+            vec![0.9, 1.1, 1.0],
+            vec![1.1, 0.05, 0.0, -0.05, 0.9, 0.1, 0.0, 0.1, 1.05],
+        )
+        .unwrap();
+        let cfg = DescentConfig::new(0.05, 500, 4);
+        let plain = gradient_descent(&loss, start.clone(), &cfg).unwrap();
+        let noop = gradient_descent_adjusted(&loss, start.clone(), &cfg, |_, _| {}).unwrap();
+        assert_eq!(noop.network, plain.network);
+        assert_eq!(noop.trajectory, plain.trajectory);
+        let fixed_a = gradient_descent_adjusted(&loss, start.clone(), &cfg, |_, g| {
+            g.grad_a.iter_mut().for_each(|x| *x = 0.0)
+        })
+        .unwrap();
+        let first = gradient_descent(&loss, start.clone(), &cfg.first_layer_only()).unwrap();
+        assert_eq!(fixed_a.network, first.network);
+        assert_eq!(fixed_a.network.a(), start.a());
+        assert_ne!(fixed_a.network, plain.network);
     }
 
     /// First-layer-only descent stops at a critical point, at the loss target, or on budget, and

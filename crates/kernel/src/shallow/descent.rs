@@ -186,33 +186,115 @@ impl PowerIteration {
 }
 
 /// Runs gradient descent from `net` (updated in place to the last iterate), calling `on_step`
-/// after every accepted step.
+/// after every accepted step. The step is eta_t = 1 / beta(theta_t), halved until the
+/// descent-lemma inequality holds (module documentation); a non-finite loss is an error.
+/// [`fixed_step_descent`] is the same loop with a constant step and no check.
 pub fn gradient_descent(
     net: &mut ShallowNet,
     data: &ShallowData,
     settings: &DescentSettings,
     mut on_step: impl FnMut(&StepRecord),
 ) -> Result<DescentSummary, DescentError> {
-    let act = settings.activation;
     let x_norm = data_spectral_norm(data)?;
+    let policy = StepPolicy::Smoothness {
+        x_norm,
+        power: PowerIteration::new(net.width(), data.len()),
+    };
+    let loop_settings = LoopSettings {
+        activation: settings.activation,
+        gradient: settings.gradient,
+        max_steps: settings.max_steps,
+        target_ratio: settings.target_ratio,
+        track_spectrum: settings.track_spectrum,
+    };
+    let end = descent_loop(net, data, &loop_settings, policy, |r| {
+        on_step(r);
+        true
+    })?;
+    Ok(DescentSummary {
+        initial_loss: end.initial_loss,
+        final_loss: end.final_loss,
+        steps: end.steps,
+        reached_target: end.reached_target,
+        backtracks: end.backtracks,
+    })
+}
 
+/// How [`descent_loop`] chooses the step at each iterate: the step-size policy that is all
+/// [`gradient_descent`] and [`fixed_step_descent`] differ in.
+enum StepPolicy {
+    /// eta_t = 1 / beta(theta_t) (sigma_max(Phi_t) from `power` when the spectrum is not
+    /// tracked), halved until the descent-lemma inequality holds; a non-finite loss or gradient
+    /// is an error.
+    Smoothness { x_norm: f64, power: PowerIteration },
+    /// eta_t = eta, every step taken unchecked; a non-finite loss or gradient ends the run with
+    /// `diverged` set.
+    Constant(f64),
+}
+
+/// The settings both public runners share.
+struct LoopSettings {
+    activation: Activation,
+    gradient: GradientVariant,
+    max_steps: usize,
+    target_ratio: f64,
+    track_spectrum: bool,
+}
+
+/// What [`descent_loop`] returns: the union of both runners' summaries.
+struct LoopEnd {
+    initial_loss: f64,
+    final_loss: f64,
+    steps: usize,
+    reached_target: bool,
+    backtracks: u64,
+    diverged: bool,
+    stopped: bool,
+}
+
+/// `Ok(None)` for a non-finite result when the policy tolerates it (`tolerate`), else the
+/// error.
+fn finite_or_diverged<T>(
+    r: Result<T, ShallowError>,
+    tolerate: bool,
+) -> Result<Option<T>, DescentError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(ShallowError::NonFinite { .. }) if tolerate => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The descent loop of both runners: from `net` (updated in place to the last iterate) until
+/// `max_steps`, h_t <= target_ratio * h_0, a diverged step (constant policy only) or `on_step`
+/// returning false.
+fn descent_loop(
+    net: &mut ShallowNet,
+    data: &ShallowData,
+    settings: &LoopSettings,
+    mut policy: StepPolicy,
+    mut on_step: impl FnMut(&StepRecord) -> bool,
+) -> Result<LoopEnd, DescentError> {
+    let act = settings.activation;
     let mut current = Evaluation::for_problem(net, data)?;
     let mut trial_eval = current.clone();
     let mut trial_net = net.clone();
     let mut gram = settings
         .track_spectrum
         .then(|| GramSpectrum::new(data.len()));
-    let mut power = PowerIteration::new(net.width(), data.len());
 
     let initial_loss = current.forward(net, data, act)?;
     current.backward(net, data, settings.gradient)?;
     let target = settings.target_ratio * initial_loss;
+    let tolerate_divergence = matches!(policy, StepPolicy::Constant(_));
     let mut backtracks_total = 0u64;
     let mut steps = 0;
+    let mut diverged = false;
+    let mut stopped = false;
 
     while steps < settings.max_steps && current.loss > target {
-        let (sigma_min, sigma_max, gram_trace_error) = match gram.as_mut() {
-            Some(g) => {
+        let (sigma_min, sigma_max, gram_trace_error) = match (gram.as_mut(), &mut policy) {
+            (Some(g), _) => {
                 let e = g.compute(current.phi.as_ref())?;
                 let sigma_min = if net.width() < data.len() {
                     0.0
@@ -221,28 +303,51 @@ pub fn gradient_descent(
                 };
                 (sigma_min, e.sigma_max(), e.trace_error)
             }
-            None => (f64::NAN, power.estimate(current.phi.as_ref()), 0.0),
+            (None, StepPolicy::Smoothness { power, .. }) => {
+                (f64::NAN, power.estimate(current.phi.as_ref()), 0.0)
+            }
+            (None, StepPolicy::Constant(_)) => (f64::NAN, f64::NAN, 0.0),
         };
         let v_norm = net.v.norm_l2();
-        let smoothness = local_smoothness_bound(net, &current, act, x_norm, sigma_max);
         let grad_sq = current.grad_norm_sq();
         let grad_v_sq = current.grad_v_norm_sq();
-        let mut eta = 1.0 / smoothness;
-        let mut backtracks = 0;
-        let next_loss = loop {
-            trial_net.assign_step(net, &current, eta);
-            let h = trial_eval.forward(&trial_net, data, act)?;
-            if h <= current.loss - 0.5 * eta * grad_sq {
-                break h;
+        let (eta, smoothness, backtracks, next_loss) = match &policy {
+            StepPolicy::Smoothness { x_norm, .. } => {
+                let smoothness = local_smoothness_bound(net, &current, act, *x_norm, sigma_max);
+                let mut eta = 1.0 / smoothness;
+                let mut backtracks = 0;
+                let next_loss = loop {
+                    trial_net.assign_step(net, &current, eta);
+                    let h = trial_eval.forward(&trial_net, data, act)?;
+                    if h <= current.loss - 0.5 * eta * grad_sq {
+                        break h;
+                    }
+                    backtracks += 1;
+                    if backtracks > MAX_BACKTRACKS {
+                        return Err(DescentError::StepCollapsed { step: steps });
+                    }
+                    eta *= 0.5;
+                };
+                (eta, smoothness, backtracks, next_loss)
             }
-            backtracks += 1;
-            if backtracks > MAX_BACKTRACKS {
-                return Err(DescentError::StepCollapsed { step: steps });
+            &StepPolicy::Constant(eta) => {
+                trial_net.assign_step(net, &current, eta);
+                let forward = trial_eval.forward(&trial_net, data, act);
+                match finite_or_diverged(forward, tolerate_divergence)? {
+                    Some(h) => (eta, f64::NAN, 0, h),
+                    None => {
+                        diverged = true;
+                        break;
+                    }
+                }
             }
-            eta *= 0.5;
         };
-        trial_eval.backward(&trial_net, data, settings.gradient)?;
-        on_step(&StepRecord {
+        let backward = trial_eval.backward(&trial_net, data, settings.gradient);
+        if finite_or_diverged(backward, tolerate_divergence)?.is_none() {
+            diverged = true;
+            break;
+        }
+        let go_on = on_step(&StepRecord {
             step: steps,
             loss: current.loss,
             next_loss,
@@ -260,13 +365,19 @@ pub fn gradient_descent(
         std::mem::swap(net, &mut trial_net);
         std::mem::swap(&mut current, &mut trial_eval);
         steps += 1;
+        if !go_on {
+            stopped = true;
+            break;
+        }
     }
-    Ok(DescentSummary {
+    Ok(LoopEnd {
         initial_loss,
         final_loss: current.loss,
         steps,
         reached_target: current.loss <= target,
         backtracks: backtracks_total,
+        diverged,
+        stopped,
     })
 }
 
@@ -322,91 +433,39 @@ pub struct FixedStepSettings {
 
 /// Gradient descent with a **constant** step `settings.eta`: no backtracking, no step
 /// adaptation, so nothing in the runner guarantees that a step decreases the loss (unlike
-/// [`gradient_descent`], whose descent-lemma check makes every accepted step contract). The
-/// loss sequence is therefore an experimental outcome. `on_step` sees every step and returns
-/// whether to continue (a caller stops a run once the prediction it tests has failed). A run
-/// whose loss leaves the floating-point range ends with `diverged` set instead of an error.
+/// [`gradient_descent`], whose descent-lemma check makes every accepted step contract; both are
+/// one loop with a different step-size policy). The loss sequence is therefore an experimental
+/// outcome. `on_step` sees every step and returns whether to continue (a caller stops a run
+/// once the prediction it tests has failed). A run whose loss leaves the floating-point range
+/// ends with `diverged` set instead of an error. Without `track_spectrum` the records'
+/// sigma_max is NaN (no power iteration: nothing here uses it), and their smoothness is NaN.
 pub fn fixed_step_descent(
     net: &mut ShallowNet,
     data: &ShallowData,
     settings: &FixedStepSettings,
-    mut on_step: impl FnMut(&StepRecord) -> bool,
+    on_step: impl FnMut(&StepRecord) -> bool,
 ) -> Result<FixedStepSummary, DescentError> {
-    let act = settings.activation;
-    let mut current = Evaluation::for_problem(net, data)?;
-    let mut trial_eval = current.clone();
-    let mut trial_net = net.clone();
-    let mut gram = settings
-        .track_spectrum
-        .then(|| GramSpectrum::new(data.len()));
-    let initial_loss = current.forward(net, data, act)?;
-    current.backward(net, data, settings.gradient)?;
-    let target = settings.target_ratio * initial_loss;
-    let mut steps = 0;
-    let mut diverged = false;
-    let mut stopped = false;
-    while steps < settings.max_steps && current.loss > target {
-        let (sigma_min, sigma_max, gram_trace_error) = match gram.as_mut() {
-            Some(g) => {
-                let e = g.compute(current.phi.as_ref())?;
-                let sigma_min = if net.width() < data.len() {
-                    0.0
-                } else {
-                    e.sigma_min()
-                };
-                (sigma_min, e.sigma_max(), e.trace_error)
-            }
-            None => (f64::NAN, f64::NAN, 0.0),
-        };
-        let grad_sq = current.grad_norm_sq();
-        let grad_v_sq = current.grad_v_norm_sq();
-        let v_norm = net.v.norm_l2();
-        trial_net.assign_step(net, &current, settings.eta);
-        let next_loss = match trial_eval.forward(&trial_net, data, act) {
-            Ok(h) => h,
-            Err(ShallowError::NonFinite { .. }) => {
-                diverged = true;
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        match trial_eval.backward(&trial_net, data, settings.gradient) {
-            Ok(()) => {}
-            Err(ShallowError::NonFinite { .. }) => {
-                diverged = true;
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let go_on = on_step(&StepRecord {
-            step: steps,
-            loss: current.loss,
-            next_loss,
-            eta: settings.eta,
-            smoothness: f64::NAN,
-            backtracks: 0,
-            grad_v_sq,
-            grad_sq,
-            sigma_min,
-            sigma_max,
-            gram_trace_error,
-            v_norm,
-        });
-        std::mem::swap(net, &mut trial_net);
-        std::mem::swap(&mut current, &mut trial_eval);
-        steps += 1;
-        if !go_on {
-            stopped = true;
-            break;
-        }
-    }
+    let loop_settings = LoopSettings {
+        activation: settings.activation,
+        gradient: settings.gradient,
+        max_steps: settings.max_steps,
+        target_ratio: settings.target_ratio,
+        track_spectrum: settings.track_spectrum,
+    };
+    let end = descent_loop(
+        net,
+        data,
+        &loop_settings,
+        StepPolicy::Constant(settings.eta),
+        on_step,
+    )?;
     Ok(FixedStepSummary {
-        initial_loss,
-        final_loss: current.loss,
-        steps,
-        reached_target: current.loss <= target,
-        diverged,
-        stopped,
+        initial_loss: end.initial_loss,
+        final_loss: end.final_loss,
+        steps: end.steps,
+        reached_target: end.reached_target,
+        diverged: end.diverged,
+        stopped: end.stopped,
     })
 }
 

@@ -12,6 +12,7 @@
 //! Golub–Welsch on the same eigensolver ([`gauss_hermite`]). `matmul` and `Accum` are
 //! re-exported so that higher crates reach faer's GEMM through this crate.
 
+mod band;
 mod banded;
 mod bits;
 mod cluster;

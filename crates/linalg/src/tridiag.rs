@@ -182,6 +182,9 @@ pub(crate) fn blocked_evd(
     {
         return Ok(values);
     }
+    let Some(u) = vectors else {
+        return tridiagonal_values_fallback(&t.diag, &t.offdiag, par);
+    };
     let mut s = Diag::<f64>::zeros(n);
     let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
         n,
@@ -190,19 +193,6 @@ pub(crate) fn blocked_evd(
         Default::default(),
     ));
     let stack = MemStack::new(&mut buffer);
-    let Some(u) = vectors else {
-        tridiagonal_self_adjoint_evd(
-            DiagRef::from_slice(&t.diag),
-            DiagRef::from_slice(&t.offdiag),
-            s.as_mut(),
-            None,
-            par,
-            stack,
-            Default::default(),
-        )
-        .map_err(|_| LinalgError::NoConvergence)?;
-        return finite(s);
-    };
     tridiagonal_self_adjoint_evd(
         DiagRef::from_slice(&t.diag),
         DiagRef::from_slice(&t.offdiag),
@@ -216,6 +206,36 @@ pub(crate) fn blocked_evd(
     if n > 1 {
         back_transform(&t, u.as_mut(), par);
     }
+    finite(s)
+}
+
+/// Eigenvalues of the tridiagonal (diag, offdiag; offdiag[n - 1] ignored) by faer's QR, the
+/// fallback when the root-free QL does not converge.
+pub(crate) fn tridiagonal_values_fallback(
+    diag: &[f64],
+    offdiag: &[f64],
+    par: Par,
+) -> Result<Vec<f64>, LinalgError> {
+    let n = diag.len();
+    let mut off = offdiag[..n].to_vec();
+    off[n - 1] = 0.0;
+    let mut s = Diag::<f64>::zeros(n);
+    let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
+        n,
+        ComputeEigenvectors::No,
+        par,
+        Default::default(),
+    ));
+    tridiagonal_self_adjoint_evd(
+        DiagRef::from_slice(diag),
+        DiagRef::from_slice(&off),
+        s.as_mut(),
+        None,
+        par,
+        MemStack::new(&mut buffer),
+        Default::default(),
+    )
+    .map_err(|_| LinalgError::NoConvergence)?;
     finite(s)
 }
 

@@ -28,14 +28,23 @@ use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{Accum, ColMut, Mat, MatRef, Par};
 
 use crate::LinalgError;
-use crate::simd::{axpy, dot, symv_lower};
+use crate::simd::{axpy_in, dot_in, symv_lower_in};
 use crate::sterf::tridiagonal_eigenvalues;
+use faer::traits::pulp::{Arch, Simd, WithSimd};
 
-/// Bandwidth of the intermediate band (measured: see [`crate::eigen`]'s crossover note).
+/// Bandwidth of the intermediate band. Measured at one thread (CPU time of each stage, 2-core
+/// AVX-512 EPYC): at n = 2000, b = 16 / 32 / 48 gave 0.33 / 0.30 / 0.33 s in all; at n = 3000,
+/// b = 32 / 64 gave 0.99 / 0.99 s (a wider band speeds the first stage, 0.75 -> 0.65 s, by as
+/// much as it slows the chase, 0.14 -> 0.23 s).
 pub(crate) const BAND: usize = 32;
 
-/// From this order on, eigenvalues alone take the two-stage route (measured crossover).
-pub(crate) const TWO_STAGE_MIN: usize = 256;
+/// From this order on, eigenvalues alone take the two-stage route. Measured crossover (CPU time,
+/// one thread, b = 32), two-stage against the one-stage reduction plus the same QL: n = 1000
+/// 0.056 / 0.051 s, 1250 0.090-0.103 / 0.081-0.091, 1500 0.163 / 0.162, 1750 0.229-0.249 /
+/// 0.254-0.329, 2000 0.30-0.33 / 0.39-0.49, 3000 0.99 / 2.3. Below, the matrix (the lower
+/// triangle the one-stage matrix-vector product streams) still fits in the last-level cache and
+/// the one-stage reduction's fewer passes win.
+pub(crate) const TWO_STAGE_MIN: usize = 1500;
 
 /// The symmetric band form B = Q^T A Q of the first stage, with what is needed to rebuild Q.
 pub(crate) struct BandForm {
@@ -112,7 +121,11 @@ pub(crate) fn reduce_to_band(a: MatRef<'_, f64>, b: usize, par: Par) -> BandForm
                 par,
             );
             // X = Y T^-1 (X T = Y, i.e. T^T X^T = Y^T).
-            solve_lower_triangular_in_place(t.as_ref().transpose(), y.rb_mut().transpose_mut(), par);
+            solve_lower_triangular_in_place(
+                t.as_ref().transpose(),
+                y.rb_mut().transpose_mut(),
+                par,
+            );
             // M = T^-T (V^T X); W = X - V M / 2.
             let mut z = Mat::<f64>::zeros(kb, kb);
             matmul(z.as_mut(), Accum::Replace, v.transpose(), y.rb(), 1.0, par);
@@ -177,20 +190,92 @@ fn reflector(x: &mut [f64], v: &mut [f64]) -> f64 {
 
 /// D <- H D H for the symmetric diagonal block D = A[st..st + len, st..st + len] (lower triangle),
 /// H = I - tau v v^T (LAPACK's dlarfy). `w` is scratch of length >= len.
-fn two_sided(band: &mut Compact, st: usize, v: &[f64], tau: f64, w: &mut [f64]) {
+#[inline(always)]
+fn two_sided<S: Simd>(simd: S, band: &mut Compact, st: usize, v: &[f64], tau: f64, w: &mut [f64]) {
     let len = v.len();
     if tau == 0.0 {
         return;
     }
     let w = &mut w[..len];
-    symv_lower(&band.data, band.ld, st, v, w);
+    symv_lower_in(simd, &band.data, band.ld, st, v, w);
     w.iter_mut().for_each(|x| *x *= tau);
-    let alpha = -0.5 * tau * dot(w, v);
-    axpy(alpha, v, w);
+    let alpha = -0.5 * tau * dot_in(simd, w, v);
+    axpy_in(simd, alpha, v, w);
     for c in 0..len {
         let col = band.col(st + c, st + c, len - c);
-        axpy(-v[c], &w[c..], col);
-        axpy(-w[c], &v[c..], col);
+        axpy_in(simd, -v[c], &w[c..], col);
+        axpy_in(simd, -w[c], &v[c..], col);
+    }
+}
+
+/// The bulge chase on the compact band, one dispatch for the whole reduction (the vectors are
+/// b long, so per-call SIMD dispatch would cost as much as the arithmetic).
+struct Chase<'a> {
+    band: &'a mut Compact,
+    n: usize,
+    b: usize,
+}
+
+impl WithSimd for Chase<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let Chase { band, n, b } = self;
+        let mut v = vec![0.0; b];
+        let mut u = vec![0.0; b];
+        let mut y = vec![0.0; b];
+        let mut scratch = vec![0.0; b];
+        for s in 0..n.saturating_sub(2) {
+            let mut st = s + 1;
+            let mut ed = (s + b).min(n - 1);
+            let mut len = ed - st + 1;
+            if len < 2 {
+                continue;
+            }
+            let mut tau = reflector(band.col(s, st, len), &mut v);
+            two_sided(simd, band, st, &v[..len], tau, &mut scratch);
+            // Even an identity reflector continues the chase: the block below still holds the
+            // previous sweep's fill in its later columns, which this sweep's bulge step removes.
+            loop {
+                let j1 = ed + 1;
+                if j1 >= n {
+                    break;
+                }
+                let j2 = (ed + b).min(n - 1);
+                let mb = j2 - j1 + 1;
+                // B = A[j1..=j2, st..=ed] <- B H.
+                if tau != 0.0 {
+                    let y = &mut y[..mb];
+                    y.fill(0.0);
+                    for (c, &vc) in v[..len].iter().enumerate() {
+                        axpy_in(simd, vc, band.col(st + c, j1, mb), y);
+                    }
+                    for (c, &vc) in v[..len].iter().enumerate() {
+                        axpy_in(simd, -tau * vc, y, band.col(st + c, j1, mb));
+                    }
+                }
+                if mb < 2 {
+                    break;
+                }
+                // Annihilate B's first column below its first row, and apply that reflector to
+                // the rest of B from the left and to the next diagonal block from both sides.
+                let tau2 = reflector(band.col(st, j1, mb), &mut u);
+                if tau2 != 0.0 {
+                    for c in 1..len {
+                        let col = band.col(st + c, j1, mb);
+                        let sdot = dot_in(simd, &u[..mb], col);
+                        axpy_in(simd, -tau2 * sdot, &u[..mb], col);
+                    }
+                }
+                two_sided(simd, band, j1, &u[..mb], tau2, &mut scratch);
+                std::mem::swap(&mut u, &mut v);
+                tau = tau2;
+                st = j1;
+                ed = j2;
+                len = mb;
+            }
+        }
     }
 }
 
@@ -210,60 +295,11 @@ pub(crate) fn band_to_tridiagonal(form: &BandForm) -> (Vec<f64>, Vec<f64>) {
             band.data[i + c * ld] = form.w[(i, c)];
         }
     }
-    let mut v = vec![0.0; b];
-    let mut u = vec![0.0; b];
-    let mut y = vec![0.0; b];
-    let mut scratch = vec![0.0; b];
-    for s in 0..n.saturating_sub(2) {
-        let mut st = s + 1;
-        let mut ed = (s + b).min(n - 1);
-        let mut len = ed - st + 1;
-        if len < 2 {
-            continue;
-        }
-        let mut tau = reflector(band.col(s, st, len), &mut v);
-        two_sided(&mut band, st, &v[..len], tau, &mut scratch);
-        // Even an identity reflector continues the chase: the block below still holds the
-        // previous sweep's fill in its later columns, which this sweep's bulge step removes.
-        loop {
-            let j1 = ed + 1;
-            if j1 >= n {
-                break;
-            }
-            let j2 = (ed + b).min(n - 1);
-            let mb = j2 - j1 + 1;
-            // B = A[j1..=j2, st..=ed] <- B H.
-            if tau != 0.0 {
-                let y = &mut y[..mb];
-                y.fill(0.0);
-                for (c, &vc) in v[..len].iter().enumerate() {
-                    axpy(vc, band.col(st + c, j1, mb), y);
-                }
-                for (c, &vc) in v[..len].iter().enumerate() {
-                    axpy(-tau * vc, y, band.col(st + c, j1, mb));
-                }
-            }
-            if mb < 2 {
-                break;
-            }
-            // Annihilate B's first column below its first row, and apply that reflector to the
-            // rest of B from the left and to the next diagonal block from both sides.
-            let tau2 = reflector(band.col(st, j1, mb), &mut u);
-            if tau2 != 0.0 {
-                for c in 1..len {
-                    let col = band.col(st + c, j1, mb);
-                    let sdot = dot(&u[..mb], col);
-                    axpy(-tau2 * sdot, &u[..mb], col);
-                }
-            }
-            two_sided(&mut band, j1, &u[..mb], tau2, &mut scratch);
-            std::mem::swap(&mut u, &mut v);
-            tau = tau2;
-            st = j1;
-            ed = j2;
-            len = mb;
-        }
-    }
+    Arch::new().dispatch(Chase {
+        band: &mut band,
+        n,
+        b,
+    });
     let d = (0..n).map(|i| band.data[i + i * ld]).collect();
     let e = (0..n)
         .map(|i| {
@@ -330,8 +366,8 @@ mod tests {
     fn assert_same_spectrum(a: &Mat<f64>, b: usize, what: &str) {
         let n = a.nrows();
         let ours = two_stage_eigenvalues(a.as_ref(), b, Par::Seq).unwrap();
-        let one_stage = crate::tridiag::blocked_evd(a.as_ref(), None, crate::tridiag::PANEL, Par::Seq)
-            .unwrap();
+        let one_stage =
+            crate::tridiag::blocked_evd(a.as_ref(), None, crate::tridiag::PANEL, Par::Seq).unwrap();
         let theirs = faer_values(a.as_ref());
         let tol = 8.0 * n as f64 * f64::EPSILON * a.norm_l2();
         assert_eq!(ours.len(), n);
@@ -378,8 +414,14 @@ mod tests {
         let a = symmetric(n, 41);
         let v = crate::sym_eigenvalues(a.as_ref(), Par::Seq).unwrap();
         let bound = 16.0 * n as f64 * f64::EPSILON;
-        assert!(v.trace_error <= bound && v.frobenius_error <= bound, "{v:?}");
-        assert_eq!(v.values, two_stage_eigenvalues(a.as_ref(), BAND, Par::Seq).unwrap());
+        assert!(
+            v.trace_error <= bound && v.frobenius_error <= bound,
+            "{v:?}"
+        );
+        assert_eq!(
+            v.values,
+            two_stage_eigenvalues(a.as_ref(), BAND, Par::Seq).unwrap()
+        );
         // Through a transposed (row-major) view as well.
         let t = crate::sym_eigenvalues(a.as_ref().transpose(), Par::Seq).unwrap();
         let tol = 8.0 * n as f64 * f64::EPSILON * a.norm_l2();
@@ -434,7 +476,17 @@ mod tests {
 
     #[test]
     fn band_reduction_is_an_orthogonal_similarity() {
-        for (n, b) in [(1, 4), (2, 4), (5, 4), (9, 4), (10, 4), (37, 8), (64, 8), (70, 32), (101, 7)] {
+        for (n, b) in [
+            (1, 4),
+            (2, 4),
+            (5, 4),
+            (9, 4),
+            (10, 4),
+            (37, 8),
+            (64, 8),
+            (70, 32),
+            (101, 7),
+        ] {
             let a = symmetric(n, 5 * n as u64 + b as u64);
             let form = reduce_to_band(a.as_ref(), b, Par::Seq);
             let q = form_q(&form);
@@ -446,9 +498,15 @@ mod tests {
             let tol = n as f64 * f64::EPSILON * scale;
             let back = q.transpose() * &a * &q;
             let err = (&back - &band).norm_l2();
-            assert!(err <= 4.0 * tol, "n={n} b={b}: ||Q^T A Q - B|| = {err:e} (tol {tol:e})");
+            assert!(
+                err <= 4.0 * tol,
+                "n={n} b={b}: ||Q^T A Q - B|| = {err:e} (tol {tol:e})"
+            );
             let orth = (q.transpose() * &q - Mat::<f64>::identity(n, n)).norm_l2();
-            assert!(orth <= 4.0 * n as f64 * f64::EPSILON, "n={n} b={b}: {orth:e}");
+            assert!(
+                orth <= 4.0 * n as f64 * f64::EPSILON,
+                "n={n} b={b}: {orth:e}"
+            );
         }
     }
 }

@@ -51,7 +51,9 @@ pub(crate) fn clustered(n: usize, seed: u64) -> Mat<f64> {
             continue;
         }
         // A <- H A H, H = I - 2 v v^T / (v^T v).
-        let av: Vec<f64> = (0..n).map(|i| (0..n).map(|j| a[(i, j)] * v[j]).sum()).collect();
+        let av: Vec<f64> = (0..n)
+            .map(|i| (0..n).map(|j| a[(i, j)] * v[j]).sum())
+            .collect();
         let vav: f64 = v.iter().zip(&av).map(|(x, y)| x * y).sum();
         let c = 2.0 / vv;
         a = Mat::<f64>::from_fn(n, n, |i, j| {

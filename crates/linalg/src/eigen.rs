@@ -164,6 +164,11 @@ pub fn sym_eigen(a: MatRef<'_, f64>, par: Par) -> Result<SymEigen, LinalgError> 
 }
 
 /// Eigenvalues only (cheaper: no back-transformation), with trace and Frobenius invariants.
+///
+/// From n = 1500 the reduction is two-stage (dense to band by BLAS-3 panels, band to tridiagonal
+/// by bulge chasing, [`crate::band`]); below, the one-stage blocked reduction
+/// ([`crate::tridiag`]). Both end in the root-free QL, and both are backward stable: the values
+/// agree with each other and with faer's solver to n eps ||A|| (tested).
 pub fn sym_eigenvalues(a: MatRef<'_, f64>, par: Par) -> Result<SymEigenvalues, LinalgError> {
     let asymmetry = validate(a)?;
     let values = run_evd(a, None, par)?;

@@ -10,7 +10,8 @@
 //! SYR2K). The matrix is written once per panel instead of once per column.
 //!
 //! Eigenvalues alone come from the root-free QL iteration of [`crate::sterf`] (faer's QR as the
-//! fallback). The reflectors are stored exactly as faer stores its own (essential parts below the
+//! fallback); from n = [`crate::band::TWO_STAGE_MIN`] eigenvalues alone take the two-stage
+//! reduction of [`crate::band`] instead, and this one serves eigenvectors and smaller orders. The reflectors are stored exactly as faer stores its own (essential parts below the
 //! subdiagonal, tau in faer's convention H = I - v v^T / tau), so faer's divide and conquer
 //! (vectors) and its compact-WY back-transformation
 //! (`apply_block_householder_sequence_on_the_left_in_place_with_conj`, from the blocked T factors)

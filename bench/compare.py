@@ -27,6 +27,7 @@ parser.add_argument("--threads", default="1,2",
 parser.add_argument("--reps", type=int, default=3, help="timed calls per side (default 3)")
 parser.add_argument("--gd-reps", type=int, default=15, help="timed GD runs per side (default 15)")
 parser.add_argument("--sizes", default="1000,2000,3000", help="eigen sizes n")
+parser.add_argument("--eigen-modes", default="values,vectors", help="eigen rows: comma list of values,vectors")
 parser.add_argument("--only", default="eigen,ntk,gd,suite", help="comma list of eigen,ntk,gd,suite,tune,certify")
 parser.add_argument("--out", default=str(WORK / "compare.csv"), help="CSV path")
 args = parser.parse_args()
@@ -117,7 +118,8 @@ started = time.perf_counter()
 
 if "eigen" in only or "tune" in only:
     sizes = [int(s) for s in args.sizes.split(",")]
-    for n, th, vectors in ((n, th, v) for n in sizes for th in thread_counts for v in (False, True)):
+    modes = [m == "vectors" for m in args.eigen_modes.split(",")]
+    for n, th, vectors in ((n, th, v) for n in sizes for th in thread_counts for v in modes):
         path = WORK / f"eigen_{n}.f64"
         if not path.exists():
             rust("eigen-input", "--n", n, "--out", path)

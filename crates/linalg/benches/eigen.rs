@@ -1,7 +1,7 @@
 //! Dense symmetric eigendecomposition at the sizes of NTK Gram matrices and loss Hessians.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use overparam_linalg::{Mat, Par, sym_eigen, sym_eigenvalues, sym_extremes};
+use overparam_linalg::{Mat, Par, stages, sym_eigen, sym_eigenvalues, sym_extremes};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -39,6 +39,30 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| sym_extremes(a.as_ref(), par).unwrap())
             });
         }
+    }
+    group.finish();
+    // Where the values-only time goes (n >= 1500 takes the two-stage route): dense -> band,
+    // band -> tridiagonal, the QL; and the one-stage reduction it replaces.
+    let mut group = c.benchmark_group("eigen_stages");
+    group.sample_size(10);
+    for n in [2000, 3000] {
+        let a = random_symmetric(n);
+        group.bench_with_input(BenchmarkId::new("dense to band b=32", n), &a, |b, a| {
+            b.iter(|| stages::to_band(a.as_ref(), 32, par))
+        });
+        let band = stages::to_band(a.as_ref(), 32, par);
+        group.bench_with_input(
+            BenchmarkId::new("band to tridiagonal", n),
+            &band,
+            |b, band| b.iter(|| stages::chase(band)),
+        );
+        let (d, e) = stages::chase(&band);
+        group.bench_with_input(BenchmarkId::new("root-free QL", n), &(d, e), |b, (d, e)| {
+            b.iter(|| stages::tridiagonal_values(d, e))
+        });
+        group.bench_with_input(BenchmarkId::new("one-stage reduction", n), &a, |b, a| {
+            b.iter(|| stages::one_stage(a.as_ref(), par))
+        });
     }
     group.finish();
 }

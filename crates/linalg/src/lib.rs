@@ -12,6 +12,7 @@
 //! Golub–Welsch on the same eigensolver ([`gauss_hermite`]). `matmul` and `Accum` are
 //! re-exported so that higher crates reach faer's GEMM through this crate.
 
+mod band;
 mod banded;
 mod bits;
 mod cluster;
@@ -141,5 +142,34 @@ mod tests {
         }
         let singular = Mat::<f64>::zeros(2, 2);
         assert!(solve_dense(singular.as_ref(), &[1.0, 1.0]).is_err());
+    }
+}
+
+/// Stage-by-stage entry points of the eigenvalue routes, for benchmarks only (not a stable API).
+#[doc(hidden)]
+pub mod stages {
+    use faer::{MatRef, Par};
+
+    /// Dense to band (stage 1 of the two-stage route); returns an opaque token for [`chase`].
+    pub struct Band(crate::band::BandForm);
+
+    /// Stage 1 with bandwidth `b`.
+    pub fn to_band(a: MatRef<'_, f64>, b: usize, par: Par) -> Band {
+        Band(crate::band::reduce_to_band(a, b, par))
+    }
+
+    /// Stage 2: the tridiagonal (diagonal, subdiagonal).
+    pub fn chase(band: &Band) -> (Vec<f64>, Vec<f64>) {
+        crate::band::band_to_tridiagonal(&band.0)
+    }
+
+    /// Stage 3: the root-free QL.
+    pub fn tridiagonal_values(d: &[f64], e: &[f64]) -> Option<Vec<f64>> {
+        crate::sterf::tridiagonal_eigenvalues(d, e)
+    }
+
+    /// The one-stage blocked reduction alone (its diagonal), for comparison.
+    pub fn one_stage(a: MatRef<'_, f64>, par: Par) -> Vec<f64> {
+        crate::tridiag::tridiagonalize(a, crate::tridiag::PANEL, par).diag
     }
 }

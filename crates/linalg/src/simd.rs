@@ -220,6 +220,31 @@ pub(crate) fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
     Arch::new().dispatch(Axpy(alpha, x, y));
 }
 
+/// [`dot`] inside a caller's SIMD context (inlined into its dispatch).
+#[inline(always)]
+pub(crate) fn dot_in<S: Simd>(simd: S, a: &[f64], b: &[f64]) -> f64 {
+    Dot(a, b).with_simd(simd)
+}
+
+/// [`axpy`] inside a caller's SIMD context.
+#[inline(always)]
+pub(crate) fn axpy_in<S: Simd>(simd: S, alpha: f64, x: &[f64], y: &mut [f64]) {
+    Axpy(alpha, x, y).with_simd(simd)
+}
+
+/// [`symv_lower`] inside a caller's SIMD context.
+#[inline(always)]
+pub(crate) fn symv_lower_in<S: Simd>(
+    simd: S,
+    a: &[f64],
+    ld: usize,
+    off: usize,
+    x: &[f64],
+    y: &mut [f64],
+) {
+    Symv { a, ld, off, x, y }.with_simd(simd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,3 +22,52 @@ pub(crate) fn symmetric(n: usize, seed: u64) -> Mat<f64> {
     }
     a
 }
+
+/// `symmetric(n, seed)` graded: entry (i, j) scaled by g_i g_j with g_i = 10^(-6 i / n), so the
+/// entries (and eigenvalues) span twelve decades.
+pub(crate) fn graded(n: usize, seed: u64) -> Mat<f64> {
+    let g: Vec<f64> = (0..n)
+        .map(|i| 10f64.powf(-6.0 * i as f64 / n.max(1) as f64))
+        .collect();
+    let a = symmetric(n, seed);
+    Mat::<f64>::from_fn(n, n, |i, j| a[(i, j)] * g[i] * g[j])
+}
+
+/// Q diag(lambda) Q^T with Q a product of four random reflectors and the eigenvalues in three
+/// tight clusters (1, -1 and 2, each spread by 1e-10), plus zeros.
+pub(crate) fn clustered(n: usize, seed: u64) -> Mat<f64> {
+    let lambda: Vec<f64> = (0..n)
+        .map(|i| {
+            let centre = [1.0, -1.0, 2.0, 0.0][i % 4];
+            centre + 1e-10 * (i as f64 / n.max(1) as f64)
+        })
+        .collect();
+    let mut a = Mat::<f64>::from_fn(n, n, |i, j| if i == j { lambda[i] } else { 0.0 });
+    for k in 0..4 {
+        let r = symmetric(n, seed + 17 * k + 1);
+        let v: Vec<f64> = (0..n).map(|i| r[(i, 0)]).collect();
+        let vv: f64 = v.iter().map(|x| x * x).sum();
+        if vv == 0.0 {
+            continue;
+        }
+        // A <- H A H, H = I - 2 v v^T / (v^T v).
+        let av: Vec<f64> = (0..n)
+            .map(|i| (0..n).map(|j| a[(i, j)] * v[j]).sum())
+            .collect();
+        let vav: f64 = v.iter().zip(&av).map(|(x, y)| x * y).sum();
+        let c = 2.0 / vv;
+        a = Mat::<f64>::from_fn(n, n, |i, j| {
+            a[(i, j)] - c * (v[i] * av[j] + av[i] * v[j]) + c * c * vav * v[i] * v[j]
+        });
+    }
+    // Exactly symmetric.
+    Mat::<f64>::from_fn(n, n, |i, j| if i >= j { a[(i, j)] } else { a[(j, i)] })
+}
+
+/// X X^T with X n x r (entries from `symmetric`): rank r, n - r zero eigenvalues.
+pub(crate) fn low_rank(n: usize, r: usize, seed: u64) -> Mat<f64> {
+    let s = symmetric(n.max(r), seed);
+    let x = Mat::<f64>::from_fn(n, r, |i, j| s[(i, j)]);
+    let p = &x * x.transpose();
+    Mat::<f64>::from_fn(n, n, |i, j| if i >= j { p[(i, j)] } else { p[(j, i)] })
+}

@@ -10,7 +10,8 @@
 //! SYR2K). The matrix is written once per panel instead of once per column.
 //!
 //! Eigenvalues alone come from the root-free QL iteration of [`crate::sterf`] (faer's QR as the
-//! fallback). The reflectors are stored exactly as faer stores its own (essential parts below the
+//! fallback); from n = [`crate::band::TWO_STAGE_MIN`] eigenvalues alone take the two-stage
+//! reduction of [`crate::band`] instead, and this one serves eigenvectors and smaller orders. The reflectors are stored exactly as faer stores its own (essential parts below the
 //! subdiagonal, tau in faer's convention H = I - v v^T / tau), so faer's divide and conquer
 //! (vectors) and its compact-WY back-transformation
 //! (`apply_block_householder_sequence_on_the_left_in_place_with_conj`, from the blocked T factors)
@@ -182,6 +183,9 @@ pub(crate) fn blocked_evd(
     {
         return Ok(values);
     }
+    let Some(u) = vectors else {
+        return tridiagonal_values_fallback(&t.diag, &t.offdiag, par);
+    };
     let mut s = Diag::<f64>::zeros(n);
     let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
         n,
@@ -190,19 +194,6 @@ pub(crate) fn blocked_evd(
         Default::default(),
     ));
     let stack = MemStack::new(&mut buffer);
-    let Some(u) = vectors else {
-        tridiagonal_self_adjoint_evd(
-            DiagRef::from_slice(&t.diag),
-            DiagRef::from_slice(&t.offdiag),
-            s.as_mut(),
-            None,
-            par,
-            stack,
-            Default::default(),
-        )
-        .map_err(|_| LinalgError::NoConvergence)?;
-        return finite(s);
-    };
     tridiagonal_self_adjoint_evd(
         DiagRef::from_slice(&t.diag),
         DiagRef::from_slice(&t.offdiag),
@@ -216,6 +207,36 @@ pub(crate) fn blocked_evd(
     if n > 1 {
         back_transform(&t, u.as_mut(), par);
     }
+    finite(s)
+}
+
+/// Eigenvalues of the tridiagonal (diag, offdiag; offdiag[n - 1] ignored) by faer's QR, the
+/// fallback when the root-free QL does not converge.
+pub(crate) fn tridiagonal_values_fallback(
+    diag: &[f64],
+    offdiag: &[f64],
+    par: Par,
+) -> Result<Vec<f64>, LinalgError> {
+    let n = diag.len();
+    let mut off = offdiag[..n].to_vec();
+    off[n - 1] = 0.0;
+    let mut s = Diag::<f64>::zeros(n);
+    let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
+        n,
+        ComputeEigenvectors::No,
+        par,
+        Default::default(),
+    ));
+    tridiagonal_self_adjoint_evd(
+        DiagRef::from_slice(diag),
+        DiagRef::from_slice(&off),
+        s.as_mut(),
+        None,
+        par,
+        MemStack::new(&mut buffer),
+        Default::default(),
+    )
+    .map_err(|_| LinalgError::NoConvergence)?;
     finite(s)
 }
 

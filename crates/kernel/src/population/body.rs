@@ -219,22 +219,26 @@ impl PopulationLoss {
             let c_self = out.self_coeff[i];
             for q0 in (0..dp).step_by(COORDS) {
                 let mut acc: [f64; COORDS] = gi[q0..q0 + COORDS].try_into().expect("COORDS");
+                let wq: &[f64; COORDS] = wi[q0..q0 + COORDS].try_into().expect("COORDS");
                 if live {
-                    for (t, &c) in coeffs.iter().enumerate() {
-                        let at = (i + 1 + t) * dp + q0;
-                        axpy(&mut acc, c, &out.w_pad[at..], false);
-                        let gl: &mut [f64; COORDS] = (&mut tail[t * dp + q0..][..COORDS])
-                            .try_into()
-                            .expect("COORDS");
+                    let later = &out.w_pad[(i + 1) * dp..];
+                    for ((&c, wl), gl) in coeffs
+                        .iter()
+                        .zip(later.chunks_exact(dp))
+                        .zip(tail.chunks_exact_mut(dp))
+                    {
+                        axpy(&mut acc, c, &wl[q0..], false);
+                        let gl: &mut [f64; COORDS] =
+                            (&mut gl[q0..q0 + COORDS]).try_into().expect("COORDS");
                         for q in 0..COORDS {
-                            gl[q] += c * wi[q0 + q];
+                            gl[q] += c * wq[q];
                         }
                     }
-                    for (j, &c) in teacher_coeffs.iter().enumerate() {
-                        axpy(&mut acc, c, &self.teacher_pad[j * dp + q0..], true);
+                    for (&c, vj) in teacher_coeffs.iter().zip(self.teacher_pad.chunks_exact(dp)) {
+                        axpy(&mut acc, c, &vj[q0..], true);
                     }
                 }
-                axpy(&mut acc, c_self, &wi[q0..], false);
+                axpy(&mut acc, c_self, wq, false);
                 gi[q0..q0 + COORDS].copy_from_slice(&acc);
             }
         }

@@ -230,9 +230,11 @@ impl PopulationLoss {
                         axpy(&mut acc, c, &wl[q0..], false);
                         let gl: &mut [f64; COORDS] =
                             (&mut gl[q0..q0 + COORDS]).try_into().expect("COORDS");
+                        let mut g = *gl;
                         for q in 0..COORDS {
-                            gl[q] += c * wq[q];
+                            g[q] += c * wq[q];
                         }
+                        *gl = g;
                     }
                     for (&c, vj) in teacher_coeffs.iter().zip(self.teacher_pad.chunks_exact(dp)) {
                         axpy(&mut acc, c, &vj[q0..], true);

@@ -188,7 +188,8 @@ if "ntk" in only:
             rate = ours[0]["flops"] / om / 1e9
             ref_rate = ours[0]["flops"] / statistics.median(t["seconds"] for t in theirs) / 1e9
             path = "popcount path" if weights == "a" else "dense path"
-            table = (f"NTK Gram, {label.replace('+-', '±').replace('~', ' ~ ')} (`ntk_gram`, {path}) vs numpy's formula",
+            pretty = {"a=+-1": "a = ±1", "a~N(0,1)": "a ~ N(0, 1)"}[label]
+            table = (f"NTK Gram, {pretty} (`ntk_gram`, {path}) vs numpy's formula",
                      f"n = {n}, m = {m}, d = {d}", th)
             add_row("ntk gram", f"{label} threads={th}", "kernel::ntk_gram", [o["seconds"] for o in ours],
                     "numpy structured formula", [t["seconds"] for t in theirs],

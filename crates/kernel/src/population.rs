@@ -429,7 +429,10 @@ impl PopulationLoss {
     /// turning the sums into the angle, sin t and cos t of [`Pair::from_sums`], with the angle from
     /// [`arccos::atan2_nonneg`] (fdlibm's atan written without branches, so that this loop
     /// vectorises) instead of libm's `atan2`; (3) the kernel values and gradient coefficients per
-    /// pair, with 1 / (2 pi) and 1 / |w| as multiplications. Against pair-by-pair evaluation with
+    /// pair, with 1 / (2 pi) and 1 / |w| as multiplications, neuron by neuron, each per-neuron
+    /// sum and dL/dw_i held in registers (`population/body.rs`; the numbers are those of the
+    /// earlier row-by-row body bit for bit, `population/reference.rs`, which the tests keep as
+    /// the oracle). Against pair-by-pair evaluation with
     /// `f64::atan2` and divisions the results move at rounding level only (the property tests in
     /// `tests/population_properties.rs` bound the difference and compare the gradient with
     /// finite differences).

@@ -80,11 +80,20 @@ def close(x, y, tol):
 
 
 rows = []
+table_rows = []
 
 
-def add_row(benchmark, size, ours_name, ours_s, ref_name, ref_s, extra=""):
+def add_row(benchmark, size, ours_name, ours_s, ref_name, ref_s, extra="", table=None):
+    """One row of the CSV and the full listing; `table` = (kernel, size, threads) also puts it
+    in the README's table (target/bench/compare.md)."""
     om = statistics.median(ours_s) if ours_s else float("nan")
     rm = statistics.median(ref_s) if ref_s else float("nan")
+    if table is None and benchmark == "deep ntk" and ref_name.startswith("numpy"):
+        table = ("deep NTK, `overparam ntk --width 4096 --depth 2` (whole CLI call) vs numpy's backward-pass formula",
+                 size.split(" threads=")[0], size.split("threads=")[-1])
+    if table is not None:
+        table_rows.append({"kernel": table[0], "size": table[1], "threads": table[2], "ours": om,
+                           "ref": rm if ref_s else None})
     rows.append(
         {
             "benchmark": benchmark,
@@ -113,6 +122,7 @@ print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} 
 print(f"numpy {np.__version__}, scipy {reference.scipy.__version__}; BLAS: {json.dumps(blas)}")
 with open("/proc/loadavg") if os.path.exists("/proc/loadavg") else open(os.devnull) as f:
     print(f"load average at start: {f.read().strip() or 'unknown'}")
+load_at_start = open("/proc/loadavg").read().split()[0] if os.path.exists("/proc/loadavg") else "unknown"
 print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')} OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}")
 started = time.perf_counter()
 
@@ -142,8 +152,11 @@ if "eigen" in only or "tune" in only:
             for o, t in zip(ours, theirs)
         )
         note = "same eigenvalues" if agree else "EIGENVALUES DIFFER"
+        kernel = ("eigenvalues only (`sym_eigenvalues`, input checks and residuals included)" if not vectors else
+                  "eigenvalues and vectors (`sym_eigen`, residuals included)")
         add_row(f"eigen {mode}", size, "overparam-linalg", [o["linalg_s"] for o in ours],
-                "scipy.linalg.eigh", [t["seconds"] for t in theirs], note + "; incl. input checks and residuals")
+                "scipy.linalg.eigh", [t["seconds"] for t in theirs], note + "; incl. input checks and residuals",
+                table=(kernel + " vs `scipy.linalg.eigh`", f"n = {n}", th))
         add_row(f"eigen {mode}", size, "faer self_adjoint_evd", [o["faer_s"] for o in ours],
                 "scipy.linalg.eigh", [t["seconds"] for t in theirs], "bare decomposition")
 
@@ -162,7 +175,8 @@ if "ntk" in only:
         add_row("dgemm", f"{n}x{m}x{n} threads={th}", "faer matmul", [o["full_s"] for o in ours], "numpy matmul",
                 [t["seconds"] for t in theirs],
                 f"numpy {dgemm:.1f} GFLOP/s (the physical limit), faer {statistics.median(o['full_gflops'] for o in ours):.1f}; "
-                f"faer lower triangle {statistics.median(o['lower_gflops'] for o in ours):.1f}")
+                f"faer lower triangle {statistics.median(o['lower_gflops'] for o in ours):.1f}",
+                table=("dgemm C = A B, faer vs numpy (the machine's GEMM rate)", f"{n} x {m} x {n}", th))
         for weights, label in (("a", "a=+-1"), ("a_gaussian", "a~N(0,1)")):
             ours, theirs = alternate(
                 args.reps,
@@ -175,10 +189,15 @@ if "ntk" in only:
             om = statistics.median(o["seconds"] for o in ours)
             rate = ours[0]["flops"] / om / 1e9
             ref_rate = ours[0]["flops"] / statistics.median(t["seconds"] for t in theirs) / 1e9
+            path = "popcount path" if weights == "a" else "dense path"
+            pretty = {"a=+-1": "a = ±1", "a~N(0,1)": "a ~ N(0, 1)"}[label]
+            table = (f"NTK Gram, {pretty} (`ntk_gram`, {path}) vs numpy's formula",
+                     f"n = {n}, m = {m}, d = {d}", th)
             add_row("ntk gram", f"{label} threads={th}", "kernel::ntk_gram", [o["seconds"] for o in ours],
                     "numpy structured formula", [t["seconds"] for t in theirs],
                     f"{'same K' if agree else 'K DIFFERS'}; n={n} m={m} d={d}; ours {rate:.1f} GFLOP/s, numpy "
-                    f"{ref_rate:.1f} GFLOP/s (structured-formula flops), dgemm {dgemm:.1f}; faer SIMD {ours[0]['simd']}")
+                    f"{ref_rate:.1f} GFLOP/s (structured-formula flops), dgemm {dgemm:.1f}; faer SIMD {ours[0]['simd']}",
+                    table=table)
 
 if "gd" in only:
     # k = d = 10 at step 0.5 (365 steps) and k = d = 20 at 0.25 (0.5 diverges there); the Rust
@@ -196,14 +215,19 @@ if "gd" in only:
         add_row("population GD", f"k=d={d} to |grad|<1e-9", "kernel::gradient_descent", [o["seconds"] for o in ours],
                 "numpy (same iteration)", [t["seconds"] for t in theirs],
                 f"steps {sorted(steps)}; per step ours {om / ours[0]['steps'] * 1e6:.2f} us, numpy "
-                f"{tm / theirs[0]['steps'] * 1e6:.1f} us; SIMD path {ours[0]['simd']}")
+                f"{tm / theirs[0]['steps'] * 1e6:.1f} us; SIMD path {ours[0]['simd']}",
+                table=(f"population-loss GD to \\|grad\\| < 1e-9 (`gradient_descent`, {ours[0]['steps']} steps; "
+                       f"{om / ours[0]['steps'] * 1e6:.2f} vs {tm / theirs[0]['steps'] * 1e6:.1f} us per step) vs numpy",
+                       f"k = d = {d}", 1))
 
 if "certify" in only:
     # interval-arithmetic certificates (crates/certify); numpy has no counterpart
     for d in (10, 20):
         runs = [rust("certify", "--d", d) for _ in range(3 if d == 10 else 1)]
         add_row("certify (dense)", f"type A, k=d={d}", "certify::certify", [r["certify_s"] for r in runs], "", [],
-                f"{runs[0]['verdict']}; radius {runs[0]['radius']:.2e}; lambda_min >= {runs[0]['lambda_min_lower']:.4g}")
+                f"{runs[0]['verdict']}; radius {runs[0]['radius']:.2e}; lambda_min >= {runs[0]['lambda_min_lower']:.4g}",
+                table=("interval certificate of the type-A minimum (`certify`, dense Krawczyk; no numpy counterpart)",
+                       f"k = d = {d}", 1))
 
 if "suite" in only:
     out = WORK / "suite"
@@ -217,7 +241,9 @@ if "suite" in only:
                 f"peak {c['peak_rss_mib'] or float('nan'):.1f} MiB (process high-water mark); verdict {c['verdict']}")
     peak = max((c["peak_rss_mib"] or 0.0) for c in manifest["claims"])
     add_row("quick suite total", f"{len(manifest['claims'])} claims", "overparam run --all", [wall], "", [],
-            f"peak {peak:.0f} MiB; target < 180 s on 2 cores")
+            f"peak {peak:.0f} MiB; target < 180 s on 2 cores",
+            table=(f"quick profile, whole suite (`overparam run --all`; peak RSS {peak:.0f} MiB)",
+                   f"{len(manifest['claims'])} claims", max(thread_counts)))
 
 if "deep-ntk" in only:
     # overparam ntk --width 4096 --depth 2 on n = 1000, d = 100 against numpy and neural-tangents
@@ -230,8 +256,62 @@ with open(args.out, "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
     w.writeheader()
     w.writerows(rows)
+
+
+def fmt_s(x):
+    return "" if x is None else f"{x:.3g}"
+
+
+def git_commit():
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def load_average():
+    try:
+        with open("/proc/loadavg") as f:
+            return f.read().split()[0]
+    except OSError:
+        return "unknown"
+
+
+# The README's table (section "Benchmarks"), ready to paste: target/bench/compare.md. The full
+# listing of every row (bare faer, per-claim suite rows, notes) goes to compare-full.md.
 markdown = Path(args.out).with_suffix(".md")
+simd = sorted({w for r in rows for w in r["extra"].replace(";", " ").split() if w in ("avx512f", "avx2", "portable")})
 with open(markdown, "w") as f:
+    f.write(f"Measured by `bench/compare {' '.join(sys.argv[1:])}` at commit {git_commit()} on {cpu_model()} "
+            f"({os.cpu_count()} cores; SIMD path {'/'.join(simd) or 'n/a'}), load average {load_at_start} at the "
+            f"start and {load_average()} at the end; numpy {np.__version__}, OpenBLAS "
+            f"{blas[0]['version'] if blas else '?'} ({blas[0]['architecture'] if blas else '?'} kernels). "
+            f"Ratio = reference time / overparam time (above 1: overparam is faster).\n\n")
+    f.write("| kernel | size | threads | overparam (s) | numpy / scipy (s) | ratio |\n")
+    f.write("|---|---|---|---|---|---|\n")
+    for r in table_rows:
+        ratio = ""
+        if r["ref"] is not None:
+            q = r["ref"] / r["ours"]
+            ratio = f"**{q:.3g}**" if q >= 1.0 else f"{q:.3g}"
+        f.write(f"| {r['kernel']} | {r['size']} | {r['threads']} | {fmt_s(r['ours'])} | {fmt_s(r['ref'])} | {ratio} |\n")
+full = Path(args.out).with_name(Path(args.out).stem + "-full.md")
+with open(full, "w") as f:
     f.write("| benchmark | size | overparam | median s | reference | median s | ratio | notes |\n")
     f.write("|---|---|---|---|---|---|---|---|\n")
     for r in rows:
@@ -241,4 +321,4 @@ with open(markdown, "w") as f:
 if os.path.exists("/proc/loadavg"):
     with open("/proc/loadavg") as f:
         print(f"load average at end: {f.read().strip()}")
-print(f"wrote {args.out} and {markdown} ({len(rows)} rows) in {time.perf_counter() - started:.0f} s")
+print(f"wrote {args.out}, {markdown} (the README table) and {full} ({len(rows)} rows) in {time.perf_counter() - started:.0f} s")

@@ -17,6 +17,9 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::arccos::Pair;
 use crate::arccos::{self, norm};
 
+mod body;
+#[cfg(test)]
+mod reference;
 mod simd;
 use simd::evaluate_fn;
 pub use simd::evaluate_simd_path;
@@ -222,58 +225,6 @@ fn unit_rows_into(w: &[f64], d: usize, norms: &[f64], units: &mut [f64]) {
     }
 }
 
-/// `t` (cols x rows) = the transpose of the row-major `rows x cols` matrix `x`.
-fn transpose_into(x: &[f64], rows: usize, cols: usize, t: &mut [f64]) {
-    for i in 0..rows {
-        for r in 0..cols {
-            t[r * rows + i] = x[i * cols + r];
-        }
-    }
-}
-
-/// minus[l] = |u - o_{from + l}|^2 and plus[l] = |u + o_{from + l}|^2 for the columns
-/// from, ..., from + minus.len() - 1 of `others_t` (d x cnt, row-major), each summed over
-/// coordinates in order, four partners at a time (independent accumulations held in registers).
-#[inline(always)]
-fn pair_sums(
-    u: &[f64],
-    others_t: &[f64],
-    cnt: usize,
-    from: usize,
-    minus: &mut [f64],
-    plus: &mut [f64],
-) {
-    const LANES: usize = 4;
-    let len = minus.len();
-    let mut l = 0;
-    // Blocks of LANES partners with their sums held in registers across the coordinates.
-    while l + LANES <= len {
-        let (mut am, mut ap) = ([0.0; LANES], [0.0; LANES]);
-        for (r, &x) in u.iter().enumerate() {
-            let at = r * cnt + from + l;
-            let row: &[f64; LANES] = others_t[at..at + LANES].try_into().expect("LANES entries");
-            for t in 0..LANES {
-                let y = row[t];
-                am[t] += (x - y) * (x - y);
-                ap[t] += (x + y) * (x + y);
-            }
-        }
-        minus[l..l + LANES].copy_from_slice(&am);
-        plus[l..l + LANES].copy_from_slice(&ap);
-        l += LANES;
-    }
-    for l in l..len {
-        let (mut am, mut ap) = (0.0, 0.0);
-        for (r, &x) in u.iter().enumerate() {
-            let y = others_t[r * cnt + from + l];
-            am += (x - y) * (x - y);
-            ap += (x + y) * (x + y);
-        }
-        minus[l] = am;
-        plus[l] = ap;
-    }
-}
-
 /// Which terms of the student-student kernel sum are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KernelTerms {
@@ -298,10 +249,18 @@ pub struct LossGradient {
     inv_norms: Vec<f64>,
     /// Unit vectors w_i * (1 / |w_i|), row-major k x d (zero rows for zero neurons).
     units: Vec<f64>,
-    /// The same, transposed (d x k).
+    /// The same, transposed (d rows of `units_stride` = k + LANES - 1 entries, the columns
+    /// past k zero, so that every block of partners is whole).
     units_t: Vec<f64>,
-    /// Per pair (student pairs i < l row by row, then student-teacher pairs; sized on first
-    /// use): |u_i - u_l|^2 and |u_i + u_l|^2, then sin t and cos t, and the angle t.
+    units_stride: usize,
+    /// The weights and dL/dW being summed, rows padded with zeros to `coords`, d rounded up to
+    /// whole blocks of gradient coordinates.
+    w_pad: Vec<f64>,
+    grad_pad: Vec<f64>,
+    coords: usize,
+    /// Per pair (student pairs i < l row by row, then student-teacher pairs, then slack for the
+    /// last block; sized on first use): |u_i - u_l|^2 and |u_i + u_l|^2, then sin t and cos t,
+    /// and the angle t; then the kernel value, self coefficient and gradient coefficient.
     minus: Vec<f64>,
     plus: Vec<f64>,
     theta: Vec<f64>,
@@ -310,6 +269,7 @@ pub struct LossGradient {
 
 impl LossGradient {
     pub fn new(k: usize, d: usize) -> Self {
+        let coords = d.div_ceil(body::COORDS) * body::COORDS;
         LossGradient {
             loss: 0.0,
             grad_a: vec![0.0; k],
@@ -317,7 +277,11 @@ impl LossGradient {
             norms: vec![0.0; k],
             inv_norms: vec![0.0; k],
             units: vec![0.0; k * d],
-            units_t: vec![0.0; k * d],
+            units_t: vec![0.0; d * (k + body::LANES - 1)],
+            units_stride: k + body::LANES - 1,
+            w_pad: vec![0.0; k * coords],
+            grad_pad: vec![0.0; k * coords],
+            coords,
             minus: Vec::new(),
             plus: Vec::new(),
             theta: Vec::new(),
@@ -346,8 +310,12 @@ impl LossGradient {
 pub struct PopulationLoss {
     teacher: TwoLayerNet,
     teacher_norms: Vec<f64>,
-    /// Teacher unit vectors v_j * (1 / |v_j|), transposed (d x m).
+    /// Teacher unit vectors v_j * (1 / |v_j|), transposed (d rows of `teacher_stride` = m
+    /// rounded up to whole blocks of partners, the columns past m zero).
     teacher_units_t: Vec<f64>,
+    teacher_stride: usize,
+    /// Teacher weights, rows padded with zeros to d rounded up to whole gradient blocks.
+    teacher_pad: Vec<f64>,
     /// 1/2 b^T K(V, V) b, the loss at the zero network.
     teacher_energy: f64,
     terms: KernelTerms,
@@ -365,8 +333,6 @@ impl PopulationLoss {
             &teacher_norms,
             &mut teacher_units,
         );
-        let mut teacher_units_t = vec![0.0; teacher_units.len()];
-        transpose_into(&teacher_units, m, teacher.dim(), &mut teacher_units_t);
         let mut energy = 0.0;
         for j in 0..m {
             for q in 0..m {
@@ -375,11 +341,36 @@ impl PopulationLoss {
                     * arccos::kernel(teacher.neuron(j), teacher.neuron(q));
             }
         }
+        Self::with_energy(teacher, teacher_norms, &teacher_units, 0.5 * energy)
+    }
+
+    /// The loss from the teacher, its norms, its unit vectors (row-major) and its energy.
+    fn with_energy(
+        teacher: TwoLayerNet,
+        teacher_norms: Vec<f64>,
+        teacher_units: &[f64],
+        teacher_energy: f64,
+    ) -> Self {
+        let (m, d) = (teacher.width(), teacher.dim());
+        let stride = m.div_ceil(body::LANES) * body::LANES;
+        let mut teacher_units_t = vec![0.0; d * stride];
+        for j in 0..m {
+            for r in 0..d {
+                teacher_units_t[r * stride + j] = teacher_units[j * d + r];
+            }
+        }
+        let coords = d.div_ceil(body::COORDS) * body::COORDS;
+        let mut teacher_pad = vec![0.0; m * coords];
+        for j in 0..m {
+            teacher_pad[j * coords..j * coords + d].copy_from_slice(teacher.neuron(j));
+        }
         PopulationLoss {
             teacher,
             teacher_norms,
             teacher_units_t,
-            teacher_energy: 0.5 * energy,
+            teacher_stride: stride,
+            teacher_pad,
+            teacher_energy,
             terms: KernelTerms::Exact,
         }
     }
@@ -391,18 +382,10 @@ impl PopulationLoss {
     /// (the claims keep `new`, so their evidence does not move).
     pub fn identity_teacher(d: usize) -> Self {
         let teacher = TwoLayerNet::identity(d);
-        let mut teacher_units_t = vec![0.0; d * d];
-        for j in 0..d {
-            teacher_units_t[j * d + j] = 1.0;
-        }
+        let units = teacher.w().to_vec();
         let df = d as f64;
-        PopulationLoss {
-            teacher,
-            teacher_norms: vec![1.0; d],
-            teacher_units_t,
-            teacher_energy: 0.5 * (0.5 * df + df * (df - 1.0) / (2.0 * std::f64::consts::PI)),
-            terms: KernelTerms::Exact,
-        }
+        let energy = 0.5 * (0.5 * df + df * (df - 1.0) / (2.0 * std::f64::consts::PI));
+        Self::with_energy(teacher, vec![1.0; d], &units, energy)
     }
 
     /// The same loss with a different choice of kernel terms (see [`KernelTerms`]).
@@ -446,7 +429,10 @@ impl PopulationLoss {
     /// turning the sums into the angle, sin t and cos t of [`Pair::from_sums`], with the angle from
     /// [`arccos::atan2_nonneg`] (fdlibm's atan written without branches, so that this loop
     /// vectorises) instead of libm's `atan2`; (3) the kernel values and gradient coefficients per
-    /// pair, with 1 / (2 pi) and 1 / |w| as multiplications. Against pair-by-pair evaluation with
+    /// pair, with 1 / (2 pi) and 1 / |w| as multiplications, neuron by neuron, each per-neuron
+    /// sum and dL/dw_i held in registers (`population/body.rs`; the numbers are those of the
+    /// earlier row-by-row body bit for bit, `population/reference.rs`, which the tests keep as
+    /// the oracle). Against pair-by-pair evaluation with
     /// `f64::atan2` and divisions the results move at rounding level only (the property tests in
     /// `tests/population_properties.rs` bound the difference and compare the gradient with
     /// finite differences).
@@ -458,7 +444,7 @@ impl PopulationLoss {
             "LossGradient sized for another width"
         );
         let m = self.teacher.width();
-        let total = s.width() * (s.width() - 1) / 2 + s.width() * m;
+        let total = s.width() * (s.width() - 1) / 2 + s.width() * m + body::LANES;
         if out.minus.len() != total {
             out.minus.resize(total, 0.0);
             out.plus.resize(total, 0.0);
@@ -466,184 +452,6 @@ impl PopulationLoss {
         }
         (evaluate_fn())(self, s, out);
         Ok(())
-    }
-
-    /// The body of [`PopulationLoss::evaluate`] (dimensions checked, pair buffers sized),
-    /// inlined into each instruction-set variant of [`evaluate_fn`].
-    #[inline(always)]
-    fn evaluate_body(&self, s: &TwoLayerNet, out: &mut LossGradient) {
-        use std::f64::consts::PI;
-        const INV_2PI: f64 = 1.0 / (2.0 * PI);
-        let (k, d) = (s.width(), s.dim());
-        let self_term = self.terms == KernelTerms::Exact;
-        let (a, w) = (&s.a, &s.w);
-        let m = self.teacher.width();
-        for i in 0..k {
-            let n = norm(s.neuron(i));
-            out.norms[i] = n;
-            out.inv_norms[i] = if n > 0.0 { 1.0 / n } else { 0.0 };
-        }
-        unit_rows_into(w, d, &out.norms, &mut out.units);
-        transpose_into(&out.units, k, d, &mut out.units_t);
-        out.grad_a.fill(0.0);
-        out.grad_w.fill(0.0);
-        out.self_coeff.fill(0.0);
-        let mut loss = self.teacher_energy;
-
-        // (1) The sums of every pair: student pairs (i, l > i) row by row, then k x m teacher
-        // pairs, in one flat buffer.
-        let mut off = 0;
-        for i in 0..k {
-            let len = k - 1 - i;
-            pair_sums(
-                &out.units[i * d..(i + 1) * d],
-                &out.units_t,
-                k,
-                i + 1,
-                &mut out.minus[off..off + len],
-                &mut out.plus[off..off + len],
-            );
-            off += len;
-        }
-        for i in 0..k {
-            pair_sums(
-                &out.units[i * d..(i + 1) * d],
-                &self.teacher_units_t,
-                m,
-                0,
-                &mut out.minus[off..off + m],
-                &mut out.plus[off..off + m],
-            );
-            off += m;
-        }
-        // (2) Angles, sin t and cos t of all pairs: minus becomes sin t, plus becomes cos t.
-        // (Pairs with a zero vector give finite numbers here and are skipped below.)
-        for ((mi, pl), th) in out
-            .minus
-            .iter_mut()
-            .zip(out.plus.iter_mut())
-            .zip(out.theta.iter_mut())
-        {
-            let (sq_m, sq_p) = (mi.sqrt(), pl.sqrt());
-            *th = 2.0 * arccos::atan2_nonneg(sq_m, sq_p);
-            let (sin, cos) = (0.5 * sq_m * sq_p, 0.25 * (*pl - *mi));
-            *mi = sin;
-            *pl = cos;
-        }
-
-        // Self-terms: kappa(w_i, w_i) = |w_i|^2 / 2, gradient w_i / 2 (times a_i^2).
-        if self_term {
-            for (i, &ai) in a.iter().enumerate() {
-                let kii = 0.5 * out.norms[i] * out.norms[i];
-                loss += 0.5 * ai * ai * kii;
-                out.grad_a[i] += ai * kii;
-                out.self_coeff[i] += 0.5 * ai * ai;
-            }
-        }
-        // (3) Student-student pairs, each unordered pair once, a row (i, l > i) at a time: first
-        // the per-pair numbers for the whole row in one loop over contiguous buffers (kernel
-        // value into the sin slot, gradient coefficient a_i a_l beta into the angle slot, the
-        // self coefficient of w_i into the cos slot), then the sums into neuron i in pair order.
-        // A zero neuron has kernel and gradient zero (relu'(0) = 0): its row is skipped, and a
-        // zero partner gets the coefficient 0 (its kernel value and 1 / |w| are 0 already).
-        let mut off = 0;
-        for i in 0..k {
-            let len = k - 1 - i;
-            let (pairs, next) = (off..off + len, off + len);
-            off = next;
-            let (ni, inv_i, ai) = (out.norms[i], out.inv_norms[i], a[i]);
-            if ni == 0.0 {
-                continue;
-            }
-            let (sins, coss, thetas) = (
-                &mut out.minus[pairs.clone()],
-                &mut out.plus[pairs.clone()],
-                &mut out.theta[pairs],
-            );
-            let (al, nl, inv_l) = (&a[i + 1..], &out.norms[i + 1..], &out.inv_norms[i + 1..]);
-            let (coeff_l, grad_a_l) = (&mut out.self_coeff[i + 1..], &mut out.grad_a[i + 1..]);
-            for t in 0..len {
-                let (sin, cos, rest) = (sins[t], coss[t], PI - thetas[t]);
-                let kap = ni * nl[t] * INV_2PI * (sin + rest * cos);
-                let aa = ai * al[t];
-                let sin_over_2pi = sin * INV_2PI;
-                grad_a_l[t] += ai * kap;
-                coeff_l[t] += aa * ni * sin_over_2pi * inv_l[t];
-                sins[t] = kap;
-                coss[t] = aa * nl[t] * sin_over_2pi * inv_i;
-                thetas[t] = if nl[t] > 0.0 {
-                    aa * (rest * INV_2PI)
-                } else {
-                    0.0
-                };
-            }
-            let (kaps, selfs, coeffs) = (&*sins, &*coss, &*thetas);
-            for t in 0..len {
-                loss += ai * al[t] * kaps[t];
-                out.grad_a[i] += al[t] * kaps[t];
-                out.self_coeff[i] += selfs[t];
-            }
-            let (head, tail) = out.grad_w.split_at_mut((i + 1) * d);
-            let gi = &mut head[i * d..];
-            let wi = &w[i * d..(i + 1) * d];
-            for (t, gl) in tail.chunks_exact_mut(d).enumerate() {
-                let c = coeffs[t];
-                let wl = &w[(i + 1 + t) * d..(i + 2 + t) * d];
-                for r in 0..d {
-                    gi[r] += c * wl[r];
-                    gl[r] += c * wi[r];
-                }
-            }
-        }
-        // Student-teacher cross terms, a row (i, all j) at a time in the same way.
-        let v = &self.teacher.w;
-        let b = &self.teacher.a;
-        let nj = &self.teacher_norms;
-        for (i, &ai) in a.iter().enumerate() {
-            let pairs = off + i * m..off + (i + 1) * m;
-            let (ni, inv_i) = (out.norms[i], out.inv_norms[i]);
-            if ni == 0.0 {
-                continue;
-            }
-            let (sins, coss, thetas) = (
-                &mut out.minus[pairs.clone()],
-                &mut out.plus[pairs.clone()],
-                &mut out.theta[pairs],
-            );
-            for j in 0..m {
-                let (sin, cos, rest) = (sins[j], coss[j], PI - thetas[j]);
-                let kap = ni * nj[j] * INV_2PI * (sin + rest * cos);
-                let ab = ai * b[j];
-                sins[j] = kap;
-                coss[j] = ab * (nj[j] * sin * INV_2PI * inv_i);
-                thetas[j] = if nj[j] > 0.0 {
-                    ab * (rest * INV_2PI)
-                } else {
-                    0.0
-                };
-            }
-            let (kaps, selfs, coeffs) = (&*sins, &*coss, &*thetas);
-            for j in 0..m {
-                loss -= ai * b[j] * kaps[j];
-                out.grad_a[i] -= b[j] * kaps[j];
-                out.self_coeff[i] -= selfs[j];
-            }
-            let gi = &mut out.grad_w[i * d..(i + 1) * d];
-            for (j, vj) in v.chunks_exact(d).enumerate() {
-                let c = coeffs[j];
-                for r in 0..d {
-                    gi[r] -= c * vj[r];
-                }
-            }
-        }
-        for i in 0..k {
-            let c = out.self_coeff[i];
-            let wi = &w[i * d..(i + 1) * d];
-            for (g, &x) in out.grad_w[i * d..(i + 1) * d].iter_mut().zip(wi) {
-                *g += c * x;
-            }
-        }
-        out.loss = loss;
     }
 
     /// The exact Hessian of L in W (output weights held fixed): a (k d) x (k d) matrix whose

@@ -1,0 +1,319 @@
+//! The body of [`PopulationLoss::evaluate`]: the loss and gradient of the closed-form
+//! population loss, every unordered student pair once, then the student-teacher pairs.
+//!
+//! Laid out so that nothing runs in scalar remainder loops or in dependency chains through
+//! memory: the pair sums run in whole blocks of four partners (the transposed unit vectors
+//! carry zero padding columns; the extra sums land in slack that the next row overwrites),
+//! every per-neuron sum is held in a register for the whole of its row, and dL/dw_i is summed in
+//! registers, eight coordinates at a time over rows padded with zeros, from its partners in
+//! order. The operations on every number, and their order, are those of the row-by-row body
+//! this replaced (kept as the test oracle in `reference.rs`), so the results agree bit for bit
+//! (test `blocked_body_matches_rowwise_bit_for_bit`).
+
+use std::f64::consts::PI;
+
+use super::{KernelTerms, LossGradient, PopulationLoss, TwoLayerNet, arccos, norm};
+
+/// Partners summed at once in [`pair_sums`].
+pub(super) const LANES: usize = 4;
+/// Gradient coordinates summed at once in registers.
+pub(super) const COORDS: usize = 8;
+
+/// minus[l] = |u - o_{from + l}|^2 and plus[l] = |u + o_{from + l}|^2 for the columns
+/// from, ..., from + minus.len() - 1 (a multiple of LANES) of `others_t` (d rows of `stride`
+/// entries), each summed over coordinates in order, LANES partners at a time in registers.
+#[inline(always)]
+fn pair_sums(
+    u: &[f64],
+    others_t: &[f64],
+    stride: usize,
+    from: usize,
+    minus: &mut [f64],
+    plus: &mut [f64],
+) {
+    for l in (0..minus.len()).step_by(LANES) {
+        let (mut am, mut ap) = ([0.0; LANES], [0.0; LANES]);
+        for (r, &x) in u.iter().enumerate() {
+            let at = r * stride + from + l;
+            let row: &[f64; LANES] = others_t[at..at + LANES].try_into().expect("LANES entries");
+            for t in 0..LANES {
+                let y = row[t];
+                am[t] += (x - y) * (x - y);
+                ap[t] += (x + y) * (x + y);
+            }
+        }
+        minus[l..l + LANES].copy_from_slice(&am);
+        plus[l..l + LANES].copy_from_slice(&ap);
+    }
+}
+
+/// `len` rounded up to a whole number of LANES.
+fn blocks(len: usize) -> usize {
+    len.div_ceil(LANES) * LANES
+}
+
+/// acc[q] += c * x[q] (or -= when `subtract`), q < COORDS.
+#[inline(always)]
+fn axpy(acc: &mut [f64; COORDS], c: f64, x: &[f64], subtract: bool) {
+    let x: &[f64; COORDS] = x[..COORDS].try_into().expect("COORDS entries");
+    for q in 0..COORDS {
+        if subtract {
+            acc[q] -= c * x[q];
+        } else {
+            acc[q] += c * x[q];
+        }
+    }
+}
+
+impl PopulationLoss {
+    /// The body of [`PopulationLoss::evaluate`] (dimensions checked, buffers sized by
+    /// `LossGradient::size_for`), inlined into each instruction-set variant of
+    /// [`super::evaluate_fn`].
+    #[inline(always)]
+    pub(super) fn evaluate_body(&self, s: &TwoLayerNet, out: &mut LossGradient) {
+        const INV_2PI: f64 = 1.0 / (2.0 * PI);
+        let (k, d) = (s.width(), s.dim());
+        let m = self.teacher.width();
+        let (ks, ms, dp) = (out.units_stride, self.teacher_stride, out.coords);
+        let self_term = self.terms == KernelTerms::Exact;
+        let (a, w) = (&s.a, &s.w);
+        for i in 0..k {
+            let n = norm(s.neuron(i));
+            out.norms[i] = n;
+            out.inv_norms[i] = if n > 0.0 { 1.0 / n } else { 0.0 };
+        }
+        super::unit_rows_into(w, d, &out.norms, &mut out.units);
+        for i in 0..k {
+            for r in 0..d {
+                out.units_t[r * ks + i] = out.units[i * d + r];
+            }
+            out.w_pad[i * dp..i * dp + d].copy_from_slice(&w[i * d..(i + 1) * d]);
+        }
+        out.grad_a.fill(0.0);
+        out.grad_pad.fill(0.0);
+        out.self_coeff.fill(0.0);
+        let mut loss = self.teacher_energy;
+
+        // (1) The sums of every pair: student pairs (i, l > i) row by row, then k x m teacher
+        // pairs, in one flat buffer (each row's last block may spill into the next row, which
+        // is summed later, or into the buffer's slack).
+        let mut off = 0;
+        for i in 0..k {
+            let len = k - 1 - i;
+            let span = off..off + blocks(len);
+            let u = &out.units[i * d..(i + 1) * d];
+            let (minus, plus) = (&mut out.minus[span.clone()], &mut out.plus[span]);
+            pair_sums(u, &out.units_t, ks, i + 1, minus, plus);
+            off += len;
+        }
+        let teacher_off = off;
+        for i in 0..k {
+            let span = off..off + blocks(m);
+            let u = &out.units[i * d..(i + 1) * d];
+            let (minus, plus) = (&mut out.minus[span.clone()], &mut out.plus[span]);
+            pair_sums(u, &self.teacher_units_t, ms, 0, minus, plus);
+            off += m;
+        }
+        // (2) Angles, sin t and cos t of all pairs: minus becomes sin t, plus becomes cos t.
+        // (Pairs with a zero vector give finite numbers here and are skipped below.)
+        let total = off;
+        for ((mi, pl), th) in out.minus[..total]
+            .iter_mut()
+            .zip(out.plus[..total].iter_mut())
+            .zip(out.theta[..total].iter_mut())
+        {
+            let (sq_m, sq_p) = (mi.sqrt(), pl.sqrt());
+            *th = 2.0 * arccos::atan2_nonneg(sq_m, sq_p);
+            let (sin, cos) = (0.5 * sq_m * sq_p, 0.25 * (*pl - *mi));
+            *mi = sin;
+            *pl = cos;
+        }
+
+        // Self-terms: kappa(w_i, w_i) = |w_i|^2 / 2, gradient w_i / 2 (times a_i^2).
+        if self_term {
+            for (i, &ai) in a.iter().enumerate() {
+                let kii = 0.5 * out.norms[i] * out.norms[i];
+                loss += 0.5 * ai * ai * kii;
+                out.grad_a[i] += ai * kii;
+                out.self_coeff[i] += 0.5 * ai * ai;
+            }
+        }
+        // (3) Neuron by neuron: its student pairs (i, l > i), then its teacher pairs, then its
+        // gradient in W, which is then complete (earlier rows have added their pairs (i', i)).
+        // Per row, first the per-pair numbers for the whole row in one loop over contiguous
+        // buffers (kernel value into the sin slot, gradient coefficient into the angle slot, the
+        // self coefficient of w_i into the cos slot), then the sums into neuron i in pair order.
+        // A zero neuron has kernel and gradient zero (relu'(0) = 0): its rows are skipped, and a
+        // zero partner gets the coefficient 0 (its kernel value and 1 / |w| are 0 already).
+        let b = &self.teacher.a;
+        let nj = &self.teacher_norms;
+        let mut off = 0;
+        for i in 0..k {
+            let len = k - 1 - i;
+            let (pairs, next) = (off..off + len, off + len);
+            off = next;
+            let teacher_pairs = teacher_off + i * m..teacher_off + (i + 1) * m;
+            let (ni, inv_i, ai) = (out.norms[i], out.inv_norms[i], a[i]);
+            let live = ni > 0.0;
+            if live {
+                let (sins, coss, thetas) = (
+                    &mut out.minus[pairs.clone()],
+                    &mut out.plus[pairs.clone()],
+                    &mut out.theta[pairs],
+                );
+                let (al, nl, inv_l) = (&a[i + 1..], &out.norms[i + 1..], &out.inv_norms[i + 1..]);
+                let (coeff_l, grad_a_l) = (&mut out.self_coeff[i + 1..], &mut out.grad_a[i + 1..]);
+                for t in 0..len {
+                    let (sin, cos, rest) = (sins[t], coss[t], PI - thetas[t]);
+                    let kap = ni * nl[t] * INV_2PI * (sin + rest * cos);
+                    let aa = ai * al[t];
+                    let sin_over_2pi = sin * INV_2PI;
+                    grad_a_l[t] += ai * kap;
+                    coeff_l[t] += aa * ni * sin_over_2pi * inv_l[t];
+                    sins[t] = kap;
+                    coss[t] = aa * nl[t] * sin_over_2pi * inv_i;
+                    thetas[t] = if nl[t] > 0.0 {
+                        aa * (rest * INV_2PI)
+                    } else {
+                        0.0
+                    };
+                }
+                let (mut ga, mut sc) = (out.grad_a[i], out.self_coeff[i]);
+                for t in 0..len {
+                    loss += ai * al[t] * sins[t];
+                    ga += al[t] * sins[t];
+                    sc += coss[t];
+                }
+                // The teacher pairs of neuron i (their loss terms are added after all rows).
+                let (sins, coss, thetas) = (
+                    &mut out.minus[teacher_pairs.clone()],
+                    &mut out.plus[teacher_pairs.clone()],
+                    &mut out.theta[teacher_pairs.clone()],
+                );
+                for j in 0..m {
+                    let (sin, cos, rest) = (sins[j], coss[j], PI - thetas[j]);
+                    let kap = ni * nj[j] * INV_2PI * (sin + rest * cos);
+                    let ab = ai * b[j];
+                    sins[j] = kap;
+                    coss[j] = ab * (nj[j] * sin * INV_2PI * inv_i);
+                    thetas[j] = if nj[j] > 0.0 {
+                        ab * (rest * INV_2PI)
+                    } else {
+                        0.0
+                    };
+                }
+                for j in 0..m {
+                    ga -= b[j] * sins[j];
+                    sc -= coss[j];
+                }
+                (out.grad_a[i], out.self_coeff[i]) = (ga, sc);
+            }
+            // dL/dw_i, COORDS coordinates at a time in registers: what earlier rows added, its
+            // student partners l > i (each also receiving its term into row l), its teachers,
+            // then the self coefficient times w_i.
+            let coeffs = &out.theta[off - len..off];
+            let teacher_coeffs = &out.theta[teacher_pairs];
+            let (head, tail) = out.grad_pad.split_at_mut((i + 1) * dp);
+            let gi = &mut head[i * dp..];
+            let wi = &out.w_pad[i * dp..(i + 1) * dp];
+            let c_self = out.self_coeff[i];
+            for q0 in (0..dp).step_by(COORDS) {
+                let mut acc: [f64; COORDS] = gi[q0..q0 + COORDS].try_into().expect("COORDS");
+                let wq: &[f64; COORDS] = wi[q0..q0 + COORDS].try_into().expect("COORDS");
+                if live {
+                    let later = &out.w_pad[(i + 1) * dp..];
+                    for ((&c, wl), gl) in coeffs
+                        .iter()
+                        .zip(later.chunks_exact(dp))
+                        .zip(tail.chunks_exact_mut(dp))
+                    {
+                        axpy(&mut acc, c, &wl[q0..], false);
+                        let gl: &mut [f64; COORDS] =
+                            (&mut gl[q0..q0 + COORDS]).try_into().expect("COORDS");
+                        let mut g = *gl;
+                        for q in 0..COORDS {
+                            g[q] += c * wq[q];
+                        }
+                        *gl = g;
+                    }
+                    for (&c, vj) in teacher_coeffs.iter().zip(self.teacher_pad.chunks_exact(dp)) {
+                        axpy(&mut acc, c, &vj[q0..], true);
+                    }
+                }
+                axpy(&mut acc, c_self, wq, false);
+                gi[q0..q0 + COORDS].copy_from_slice(&acc);
+            }
+        }
+        // The teacher pairs' loss terms, row by row after all student pairs.
+        for (i, &ai) in a.iter().enumerate() {
+            if out.norms[i] == 0.0 {
+                continue;
+            }
+            let kaps = &out.minus[teacher_off + i * m..teacher_off + (i + 1) * m];
+            for j in 0..m {
+                loss -= ai * b[j] * kaps[j];
+            }
+        }
+        for i in 0..k {
+            out.grad_w[i * d..(i + 1) * d].copy_from_slice(&out.grad_pad[i * dp..i * dp + d]);
+        }
+        out.loss = loss;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::reference::Rowwise;
+    use super::*;
+
+    fn assert_same_as_rowwise(loss: &PopulationLoss, s: &TwoLayerNet, what: &str) {
+        let (k, d, m) = (s.width(), s.dim(), loss.teacher().width());
+        let mut got = LossGradient::new(k, d);
+        loss.evaluate(s, &mut got).unwrap();
+        let mut want = Rowwise::new(k, d, m);
+        loss.evaluate_rowwise(s, &mut want);
+        let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(got.loss.to_bits(), want.loss.to_bits(), "{what}");
+        assert_eq!(bits(&got.grad_a), bits(&want.grad_a), "{what}");
+        assert_eq!(bits(&got.grad_w), bits(&want.grad_w), "{what}");
+    }
+
+    /// The blocked body gives the row-by-row body's numbers bit for bit: k = 13 and m = 7
+    /// (rows of every length modulo the block widths, d = 11 not a multiple of COORDS), a zero
+    /// student and a zero teacher neuron, an aligned and an anti-aligned pair, both kernel-term
+    /// choices; and k = d = 10 and 20 near the identity teacher (the benchmark's and the claims'
+    /// setting), with both teacher constructors.
+    #[test]
+    fn blocked_body_matches_rowwise_bit_for_bit() {
+        let (k, m, d) = (13, 7, 11);
+        let value = |i: usize| ((i * 7919 + 13) % 97) as f64 / 48.5 - 1.0;
+        let mut v: Vec<f64> = (0..m * d).map(|i| value(i + 5000)).collect();
+        v[6 * d..].fill(0.0);
+        let teacher =
+            TwoLayerNet::from_flat(d, (0..m).map(|j| 1.0 - 0.3 * j as f64).collect(), v).unwrap();
+        let mut w: Vec<f64> = (0..k * d).map(value).collect();
+        w[3 * d..4 * d].fill(0.0);
+        for r in 0..d {
+            w[5 * d + r] = 2.0 * w[4 * d + r];
+            w[6 * d + r] = -0.5 * w[4 * d + r];
+            w[7 * d + r] = teacher.w()[d + r] * 3.0;
+        }
+        let s = TwoLayerNet::from_flat(d, (0..k).map(|i| value(i + 77)).collect(), w).unwrap();
+        for terms in [KernelTerms::Exact, KernelTerms::WithoutSelfTerm] {
+            let loss = PopulationLoss::new(teacher.clone()).with_terms(terms);
+            assert_same_as_rowwise(&loss, &s, &format!("{terms:?}"));
+        }
+        for d in [1, 2, 10, 20] {
+            let mut s = TwoLayerNet::identity(d);
+            for (i, x) in s.w_mut().iter_mut().enumerate() {
+                *x += 0.02 * value(i) / (d as f64).sqrt();
+            }
+            for (i, x) in s.a_mut().iter_mut().enumerate() {
+                *x += 0.1 * value(i + 3);
+            }
+            let what = format!("identity d = {d}");
+            assert_same_as_rowwise(&PopulationLoss::new(TwoLayerNet::identity(d)), &s, &what);
+            assert_same_as_rowwise(&PopulationLoss::identity_teacher(d), &s, &what);
+        }
+    }
+}

@@ -304,3 +304,22 @@ fn d200_is_certified_by_symmetry() {
         assert!(c.method.starts_with("symmetry-reduced"));
     }
 }
+
+/// At d = 100 the reduced loss enclosure meets the dense interval model's (entry by entry,
+/// O(k^2 d)): the same function by two computations. (The f64 kernel's loss is off by more
+/// than the enclosures' widths here: its sum of d^2 terms of size ~1/(2 pi) cancels to 1e-3.)
+#[test]
+fn reduced_loss_meets_the_dense_enclosure_at_d100() {
+    let d = 100;
+    let p = type_a_minimum(d);
+    let b = TypeABox::new(d, p.to_array().map(point));
+    let l = b.loss();
+    let model = Model::new(d, d, TwoLayerNet::identity(d).w());
+    let x: Vec<_> = p.network(d).w().iter().map(|&v| point(v)).collect();
+    let dense = model.loss(&x);
+    let f = PopulationLoss::new(TwoLayerNet::identity(d))
+        .loss(&p.network(d))
+        .unwrap();
+    eprintln!("reduced {l:?} dense {dense:?} float {f:e}");
+    assert!(!l.intersection(dense).is_empty(), "{l:?} vs {dense:?}");
+}

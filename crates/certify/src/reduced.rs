@@ -146,10 +146,10 @@ impl TypeABox {
     /// (0 and 1 main students, d - 1 the odd one; teacher j = e_j).
     pub fn smoothness(&self) -> Result<(), NonSmooth> {
         let z = self.d - 1;
-        if !(self.n0.inf() > 0.0) {
+        if self.n0.is_empty() || self.n0.inf() <= 0.0 {
             return Err(NonSmooth::ZeroRow { row: 0 });
         }
-        if !(self.nz.inf() > 0.0) {
+        if self.nz.is_empty() || self.nz.inf() <= 0.0 {
             return Err(NonSmooth::ZeroRow { row: z });
         }
         let pairs = [

@@ -162,7 +162,7 @@ fn orthonormal_block(m_enc: &[I], gram: &[f64], m: usize) -> Option<Vec<I>> {
     let mut l = vec![point(0.0); m * m];
     for j in 0..m {
         let pivot = (0..j).fold(point(gram[j * m + j]), |acc, q| acc - l[j * m + q].sqr());
-        if !(pivot.inf() > 0.0) {
+        if pivot.is_empty() || pivot.inf().is_nan() || pivot.inf() <= 0.0 {
             return None;
         }
         let ljj = pivot.sqrt();

@@ -154,10 +154,15 @@ pub fn run(args: CertifyArgs) -> ExitCode {
         max_move: args.max_move,
         ..Options::default()
     };
-    let cert = match certify_route(&student, &teacher, options, route) {
+    let mut cert = match certify_route(&student, &teacher, options, route) {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
+    if let Err(why) = &symmetric
+        && !args.dense
+    {
+        cert.method = format!("dense (no symmetry found: {why})");
+    }
     print(&cert, &teacher_name);
     if let Some(out) = out {
         let target = out.target().to_owned();

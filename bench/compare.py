@@ -202,6 +202,10 @@ if "certify" in only:
         runs = [rust("certify", "--d", d) for _ in range(3 if d == 10 else 1)]
         add_row("certify (dense)", f"type A, k=d={d}", "certify::certify", [r["certify_s"] for r in runs], "", [],
                 f"{runs[0]['verdict']}; radius {runs[0]['radius']:.2e}; lambda_min >= {runs[0]['lambda_min_lower']:.4g}")
+    for d in (20, 200):
+        runs = [rust("certify", "--d", d, "--symmetric") for _ in range(3)]
+        add_row("certify (symmetric)", f"type A, k=d={d}", "certify::certify_route", [r["certify_s"] for r in runs], "", [],
+                f"{runs[0]['verdict']}; radius {runs[0]['radius']:.2e}; lambda_min >= {runs[0]['lambda_min_lower']:.4g}")
 
 if "suite" in only:
     out = WORK / "suite"

@@ -171,8 +171,68 @@ impl TypeABox {
         Ok(())
     }
 
-    /// An enclosure of {L(W(p)) : p in P}, O(1) operations (orbit sizes times representatives).
+    /// An enclosure of {L(W(p)) : p in P}, O(1) operations: [`Self::loss_grouped`]
+    /// intersected with [`Self::loss_direct`] (both enclose the same set; the grouped form is
+    /// the tight one at large d).
     pub fn loss(&self) -> I {
+        let direct = self.loss_direct();
+        let both = direct.intersection(self.loss_grouped());
+        if both.is_empty() { direct } else { both }
+    }
+
+    /// The loss with the large terms cancelled in closed form. With
+    /// kappa(u, u') = (|u||u'| (1 + psi(c)) + (pi / 2) <u, u'>) / (2 pi),
+    /// psi(c) = c asin c - c^2 / (1 + sqrt(1 - c^2)) (= sin t + (pi - t) cos t - 1 - (pi/2) cos t,
+    /// O(c^2)), and L = 1/2 sum_{a,b} s_a s_b kappa(u_a, u_b) over students (s = +1) and teachers
+    /// (s = -1), diagonal included:
+    /// 4 pi L = (sum_a s_a |u_a|)^2 + (pi/2) |sum_a s_a u_a|^2 + sum_{a,b} s_a s_b |u_a||u_b| psi(c_ab).
+    /// The first two are squares of O(1) differences written without cancellation
+    /// ((d-1)(|w_0| - 1) + (|w_z| - 1), and the column sums of W - I); the third cancels O(d)
+    /// terms instead of the direct form's O(d^2).
+    pub fn loss_grouped(&self) -> I {
+        let d = self.d;
+        let [a, b, c, e, f] = self.p;
+        let psi = |p: &Pair| -> I {
+            let cos = p.cos;
+            cos * cos.asin() - cos.sqr() / (ONE + (ONE - cos.sqr()).sqrt())
+        };
+        let n0m1 = ((a - ONE) * (a + ONE) + n(d - 2) * b.sqr() + c.sqr()) / (self.n0 + ONE);
+        let nzm1 = (n(d - 1) * e.sqr() + (f - ONE) * (f + ONE)) / (self.nz + ONE);
+        let t1 = (n(d - 1) * n0m1 + nzm1).sqr();
+        let main_col = (a - ONE) + n(d - 2) * b + e;
+        let last_col = n(d - 1) * c + (f - ONE);
+        let t2 = n(d - 1) * main_col.sqr() + last_col.sqr();
+        let psi1 = I::FRAC_PI_2 - ONE;
+        let diagonal = psi1 * (n(d - 1) * self.n0.sqr() + self.nz.sqr() + n(d));
+        let t = &self.t;
+        let students = n(d - 1) * n(d - 2) / n(2) * self.n0.sqr() * psi(&self.s01)
+            + n(d - 1) * self.n0 * self.nz * psi(&self.s0z);
+        // (w_0, e_0) is nearly parallel at large d, where asin(cos) amplifies the rounding of
+        // cos by 1 / sin t: there psi = cos (pi/2 - t) - (1 - sin t) with sin t = |w_0 - a e_0|
+        // / |w_0| (no cancellation) and t = asin(sin t), valid for t <= pi / 2 (cos > 0);
+        // intersected with the generic form.
+        let psi00 = {
+            let generic = psi(&t[0]);
+            if t[0].cos.inf() > 0.0 {
+                let sin = ((n(d - 2) * b.sqr() + c.sqr()).sqrt() / self.n0).intersection(UNIT);
+                let alt = t[0].cos * (I::FRAC_PI_2 - sin.asin()) - (ONE - sin);
+                let both = generic.intersection(alt);
+                if both.is_empty() { generic } else { both }
+            } else {
+                generic
+            }
+        };
+        let cross = n(d - 1) * self.n0 * psi00
+            + n(d - 1) * n(d - 2) * self.n0 * psi(&t[1])
+            + n(d - 1) * self.n0 * psi(&t[2])
+            + n(d - 1) * self.nz * psi(&t[3])
+            + self.nz * psi(&t[4]);
+        let total = t1 + I::FRAC_PI_2 * t2 + diagonal + n(2) * (students - cross);
+        total / (n(2) * I::TAU)
+    }
+
+    /// The loss as the sum of its pair kernels (orbit sizes times representatives).
+    pub fn loss_direct(&self) -> I {
         let d = self.d;
         let [a, b, c, e, f] = self.p;
         // teacher energy: d |e_j|^2 / 4 + C(d, 2) kappa(e_j, e_q) = d / 4 + d (d - 1) / (4 pi)

@@ -72,6 +72,11 @@ fn reduced_loss_and_gradient_enclose_the_kernel_and_the_dense_enclosure() {
             g.loss
         );
         assert!(l.wid() < 1e-13 * d as f64, "{d}: width {}", l.wid());
+        // the grouped (cancellation-free) and the direct forms enclose the same number
+        assert!(
+            !b.loss_grouped().intersection(b.loss_direct()).is_empty(),
+            "{d}"
+        );
         // against the dense interval model (the same function, evaluated entry by entry)
         let model = Model::new(d, d, TwoLayerNet::identity(d).w());
         let x: Vec<_> = net.w().iter().map(|&v| point(v)).collect();
@@ -322,4 +327,7 @@ fn reduced_loss_meets_the_dense_enclosure_at_d100() {
         .unwrap();
     eprintln!("reduced {l:?} dense {dense:?} float {f:e}");
     assert!(!l.intersection(dense).is_empty(), "{l:?} vs {dense:?}");
+    assert!(!b.loss_grouped().intersection(b.loss_direct()).is_empty());
+    // the grouped form is tight where the direct sum of d^2 kernels is not
+    assert!(l.wid() < 1e-13, "width {}", l.wid());
 }

@@ -47,7 +47,7 @@ const ENCLOSES_FLOAT: CriterionSpec = CriterionSpec::sanity(
      <= 1: the f64 kernel sums n ~ 2 d^2 pair terms whose magnitudes add to about d^2 / pi \
      (they cancel to a loss of 1e-3..1e-2), so its recursive-summation error is at most about \
      n eps sum|t| <= d^4 eps (the type-A terms are equal and round coherently: at d = 200 the \
-     kernel is 1.2e-8 = 0.03 d^4 eps off the enclosure, whose width is 3e-11); the interval \
+     kernel is 1.2e-8 = 0.03 d^4 eps off the enclosure, whose width is 1.3e-13); the interval \
      model and the kernel are the same function",
 )
 .at_most(1.0);
@@ -335,7 +335,7 @@ impl Claim for CertifiedSpuriousMinima {
             runtime: "measured at seed 0, one thread, on the 2-core machine at load ~14 (8 \
                       engineers building): quick (d = 6, 7, 8, 10 dense, d = 50 by symmetry, the \
                       k = 7 point and 5 controls) 0.9 s wall, 0.19 s CPU; full (adds d = 12, 16, \
-                      20 dense and d = 20, 50, 100, 200 by symmetry) 11.3 s wall, 2.6 s CPU, the \
+                      20 dense and d = 20, 50, 100, 200 by symmetry) 8.3-11.3 s wall, 2.6 s CPU, the \
                       bulk d = 20 dense (a 400^3 interval Krawczyk product) and d = 200 by \
                       symmetry (about 0.3 s CPU: O(d^2) Hessian products, no k d matrix)",
             false_failure: FalseFailure::deterministic(

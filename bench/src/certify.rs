@@ -46,8 +46,13 @@ pub fn run(d: usize, symmetric: bool) -> Value {
         Route::Dense
     };
     let begin = Instant::now();
-    let c = certify_route(&student, &TwoLayerNet::identity(d), Options::default(), route)
-        .expect("the type-A point has its isotropy");
+    let c = certify_route(
+        &student,
+        &TwoLayerNet::identity(d),
+        Options::default(),
+        route,
+    )
+    .expect("the type-A point has its isotropy");
     let seconds = begin.elapsed().as_secs_f64();
     json!({
         "d": d,

@@ -228,6 +228,12 @@ if "certify" in only:
                 f"{runs[0]['verdict']}; radius {runs[0]['radius']:.2e}; lambda_min >= {runs[0]['lambda_min_lower']:.4g}",
                 table=("interval certificate of the type-A minimum (`certify`, dense Krawczyk; no numpy counterpart)",
                        f"k = d = {d}", 1))
+    for d in (20, 200):
+        runs = [rust("certify", "--d", d, "--symmetric") for _ in range(3)]
+        add_row("certify (symmetric)", f"type A, k=d={d}", "certify::certify_route", [r["certify_s"] for r in runs], "", [],
+                f"{runs[0]['verdict']}; radius {runs[0]['radius']:.2e}; lambda_min >= {runs[0]['lambda_min_lower']:.4g}",
+                table=("interval certificate of the type-A minimum (`certify`, symmetry-reduced: 5-parameter Krawczyk, "
+                       "isotypic blocks; no numpy counterpart)", f"k = d = {d}", 1))
 
 if "suite" in only:
     out = WORK / "suite"

@@ -47,7 +47,21 @@ fn published_k7_minimum_is_certified_with_its_files() {
     assert!(hi - lo < 1e-12, "tight enclosure: {lo} {hi}");
     assert!(cert["lambda_min_lower"].as_f64().unwrap() > 0.01);
     assert_eq!(cert["spurious"], true);
-    assert_eq!(cert["method"], "dense");
+    // a type-A point: the symmetry-reduced route, with the isotropy it found
+    assert!(
+        cert["method"]
+            .as_str()
+            .unwrap()
+            .starts_with("symmetry-reduced: isotropy Delta(S_{d-1} x S_1)"),
+        "{}",
+        cert["method"]
+    );
+    assert!(
+        cert["isotropy"]
+            .as_str()
+            .unwrap()
+            .contains("odd student row 6")
+    );
     let point = std::fs::read_to_string(out.join("point.csv")).unwrap();
     assert_eq!(point.lines().count(), 7);
     let first: Vec<f64> = point
@@ -219,4 +233,121 @@ fn out_directory_rules() {
     let r = overparam(&["certify", "--weights", w, "--out", h, "--force"]);
     assert_eq!(r.status.code(), Some(2), "{}", stderr(&r));
     assert!(!other.join("certificate.json").exists());
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn certify_file(path: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["certify", "--weights", path];
+    args.extend_from_slice(extra);
+    overparam(&args)
+}
+
+fn loss_interval(text: &str) -> (f64, f64) {
+    let line = text.lines().find(|l| l.starts_with("loss:")).unwrap();
+    let inner = &line[line.find('[').unwrap() + 1..line.find(']').unwrap()];
+    let (lo, hi) = inner.split_once(',').unwrap();
+    (lo.trim().parse().unwrap(), hi.trim().parse().unwrap())
+}
+
+/// The three families of spurious minima that gradient descent found at k = d = 12 (300 seeded
+/// runs of the spurious-frequency protocol: 127 type A, 37 with isotropy Delta(S_10 x S_2), 4
+/// with Delta(S_9 x S_3); crates/certify/examples/gd_families.rs), each at 8 digits with rows
+/// and columns shuffled: all three certified spurious minima, type A by symmetry, the other two
+/// densely (no type-A isotropy: the fallback says so).
+#[test]
+fn d12_families_found_by_gradient_descent_are_certified() {
+    for (name, loss, route) in [
+        ("certify-d12-type-a.csv", 0.016523792713, "symmetry-reduced"),
+        (
+            "certify-d12-s10xs2.csv",
+            0.031551183933,
+            "dense (no symmetry found",
+        ),
+        (
+            "certify-d12-s9xs3.csv",
+            0.045458000572,
+            "dense (no symmetry found",
+        ),
+    ] {
+        let o = certify_file(&fixture(name), &[]);
+        let text = stdout(&o);
+        assert_eq!(o.status.code(), Some(0), "{name}: {text}{}", stderr(&o));
+        assert!(
+            text.starts_with("certified: strict local minimum"),
+            "{name}: {text}"
+        );
+        let method = text.lines().find(|l| l.starts_with("method:")).unwrap();
+        assert!(method.contains(route), "{name}: {method}");
+        let (lo, hi) = loss_interval(&text);
+        assert!(
+            lo > 0.0 && lo <= loss + 1e-11 && hi >= loss - 1e-11,
+            "{name}: {lo} {hi}"
+        );
+        assert!(hi - lo < 1e-11, "{name}: tight enclosure {lo} {hi}");
+    }
+    // the type-A one also through the dense route: the same verdict
+    let o = certify_file(&fixture("certify-d12-type-a.csv"), &["--dense"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("method:         dense\n"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// d = 200 (40000 weights) by symmetry, from 8 digits with rows reversed and columns rotated;
+/// through the dense route it is refused before anything is allocated, naming the other route.
+#[test]
+fn d200_type_a_is_certified_by_symmetry_and_refused_dense() {
+    let d = 200;
+    let p = overparam_kernel::type_a::solve_type_a(
+        d,
+        overparam_kernel::type_a::TypeA::from_array([
+            1.00300375,
+            -0.00365514,
+            0.09318741,
+            0.06371471,
+            -0.81002058,
+        ]),
+        1e-12,
+        100,
+    )
+    .unwrap()
+    .point;
+    let rows = type_a_rows(d, p.to_array());
+    let shuffled: Vec<Vec<f64>> = (0..d)
+        .rev()
+        .map(|i| {
+            (0..d)
+                .map(|r| format!("{:.7e}", rows[i][(r + 3) % d]).parse().unwrap())
+                .collect()
+        })
+        .collect();
+    let dir = scratch("certify-d200");
+    let w = dir.join("w.csv");
+    write_rows(&w, &shuffled);
+    let o = certify_file(w.to_str().unwrap(), &[]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}{}", stderr(&o));
+    assert!(
+        text.starts_with("certified: strict local minimum"),
+        "{text}"
+    );
+    assert!(
+        text.contains("odd student row 0, odd coordinate column 196"),
+        "{text}"
+    );
+    let (lo, hi) = loss_interval(&text);
+    assert!(lo > 0.0014160 && hi < 0.0014161, "{lo} {hi}");
+    let o = certify_file(w.to_str().unwrap(), &["--dense"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("over --max-parameters 1600 for the dense route"),
+        "{e}"
+    );
+    assert!(e.contains("no symmetry found: --dense was given"), "{e}");
 }

@@ -121,10 +121,14 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         reps: usize,
     },
-    /// Time one dense interval-arithmetic certificate at the type-A point of dimension d (10, 20).
+    /// Time one interval-arithmetic certificate at the type-A point of dimension d (dense: 10,
+    /// 20; --symmetric: any d >= 6, e.g. 20, 200).
     Certify {
         #[arg(long)]
         d: usize,
+        /// The symmetry-reduced route instead of the dense one.
+        #[arg(long)]
+        symmetric: bool,
     },
 }
 
@@ -418,7 +422,7 @@ fn main() {
                 "stop": format!("{:?}", run.stop),
             })
         }
-        Command::Certify { d } => certify::run(d),
+        Command::Certify { d, symmetric } => certify::run(d, symmetric),
     };
     println!("{out}");
 }

@@ -18,6 +18,7 @@ fn certified_minima_controls_fail_for_the_stated_reason() {
         "perturbed-point",
         "parallel-pair-refused",
         "wrong-interval-hessian",
+        "wrong-interval-hessian-symmetric",
     ] {
         assert_control_fails(ID, name);
     }
@@ -38,6 +39,11 @@ fn certified_minima_controls_fail_for_the_stated_reason() {
         wrong.starts_with("not certified: no box passed the Krawczyk test"),
         "{wrong}"
     );
+    let wrong = detail("wrong-interval-hessian-symmetric");
+    assert!(
+        wrong.starts_with("not certified: no box passed the 5-parameter Krawczyk test"),
+        "{wrong}"
+    );
 }
 
 #[test]
@@ -45,7 +51,7 @@ fn certified_minima_criteria_hold_with_margin() {
     let o = outcome(ID);
     let c = |name: &str| o.criteria.iter().find(|c| c.name == name).unwrap();
     assert_eq!(c("type-a-minima-certified").measured, 0.0);
-    // the least type-A loss in the quick profile is d = 10's, 0.0187
-    assert!((c("certified-loss-positive").measured - 0.0187021946).abs() < 1e-9);
+    // the least type-A loss in the quick profile is d = 50's (symmetric route), 0.00518360
+    assert!((c("certified-loss-positive").measured - 0.0051835982).abs() < 1e-9);
     assert_eq!(c("published-k7-certified").measured, 1.0);
 }

@@ -19,6 +19,8 @@
 pub mod definite;
 pub mod enclosure;
 pub mod krawczyk;
+pub mod reduced;
+pub mod symmetric;
 
 use std::time::Instant;
 
@@ -103,8 +105,10 @@ pub struct Certificate {
     /// Floating-point eigenvalue estimates at the refined point.
     pub lambda_min_estimate: Option<f64>,
     pub lambda_max_estimate: Option<f64>,
-    /// "dense".
+    /// "dense", or "symmetry-reduced: ..." with the isotropy found.
     pub method: String,
+    /// The isotropy found and used (symmetric route), None for the dense route.
+    pub isotropy: Option<String>,
     pub seconds: f64,
 }
 
@@ -130,6 +134,42 @@ pub fn loss_enclosure(model: &Model, center: &[f64], x: &[I]) -> I {
         });
     let both = direct.intersection(mean_value);
     if both.is_empty() { direct } else { both }
+}
+
+/// Which computation certifies the point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Symmetry-reduced when the point has type-A isotropy (k = d, teacher I_d up to row order,
+    /// d >= 5, within `Options::max_move` relative, up to permutations), dense otherwise.
+    Auto,
+    /// The dense (k d)-dimensional computation.
+    Dense,
+    /// The symmetry-reduced computation only (an error when no type-A isotropy is found).
+    Symmetric,
+}
+
+/// Certify by the route asked for: `Err` only for `Route::Symmetric` on a point without the
+/// symmetry (the reason). `Route::Auto` on a point without it runs the dense route and says
+/// so in `method`.
+pub fn certify_route(
+    student: &TwoLayerNet,
+    teacher: &TwoLayerNet,
+    options: Options,
+    route: Route,
+) -> Result<Certificate, String> {
+    if route == Route::Dense {
+        return Ok(certify(student, teacher, options));
+    }
+    let start = Instant::now();
+    match symmetric::detect_type_a(student, teacher, options.max_move) {
+        Ok(found) => Ok(symmetric::certify_symmetric(student, teacher, &found, options, start).0),
+        Err(why) if route == Route::Auto => {
+            let mut c = certify(student, teacher, options);
+            c.method = format!("dense (no symmetry found: {why})");
+            Ok(c)
+        }
+        Err(why) => Err(format!("no symmetry found: {why}")),
+    }
 }
 
 /// Certify the critical point near `student` (its first-layer rows; output weights are taken
@@ -159,6 +199,7 @@ pub fn certify(student: &TwoLayerNet, teacher: &TwoLayerNet, options: Options) -
         lambda_min_estimate: None,
         lambda_max_estimate: None,
         method: "dense".to_owned(),
+        isotropy: None,
         seconds: 0.0,
     };
     let finish = |mut c: Certificate, verdict: Verdict| {

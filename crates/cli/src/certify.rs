@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use overparam_certify::{Certificate, Options, certify};
+use overparam_certify::symmetric::detect_type_a;
+use overparam_certify::{Certificate, Options, Route, certify_route};
 use overparam_kernel::TwoLayerNet;
 use overparam_report::{OutputDir, OutputKind};
 use serde::Serialize;
@@ -34,7 +35,14 @@ pub const LONG_ABOUT: &str = "Prove, by interval arithmetic (inari, IEEE 1788.1:
                   (`certified: strict local minimum`, `certified: saddle` or `not certified: \
                   <reason>`), the radius, the loss enclosure, the certified lambda_min lower \
                   bound (or the negative direction's Rayleigh-quotient upper bound), the method \
-                  (dense) and the time.\n\n--out DIR: certificate.json (those figures) and \
+                  and the time.\n\nRoute: at a point with type-A isotropy Delta(S_{d-1} x \
+                  S_1) (k = d, teacher I_d, found within --max-move up to permutations of rows \
+                  and columns) the symmetry-reduced route runs: Krawczyk on the 5-parameter \
+                  reduced gradient proves a unique critical point in the box of the fixed \
+                  subspace (a critical point of the full loss by symmetric criticality; NOT \
+                  uniqueness in a full k d box), and the isotypic blocks of the Hessian, each \
+                  enclosed over the box, give lambda_min; d = 200 takes about a second. \
+                  Otherwise (or with --dense) the dense route, up to --max-parameters weights.\n\n--out DIR: certificate.json (those figures) and \
                   point.csv (the refined point, 17 significant digits), both or neither.\n\n\
                   Input: CSV without header, one row per neuron.\n\nExit status: 0 certified, 1 \
                   not certified, 2 bad input or unwritable output.";
@@ -58,10 +66,14 @@ pub struct CertifyArgs {
     /// max(1, max |w|) in the max norm: it was not near a critical point.
     #[arg(long, default_value_t = Options::default().max_move)]
     max_move: f64,
-    /// Refuse points with more than this many weights k d (the dense interval Hessian costs
-    /// (k d)^2 intervals and Krawczyk's test (k d)^3 interval operations).
+    /// Refuse points for the dense route with more than this many weights k d (the dense
+    /// interval Hessian costs (k d)^2 intervals and Krawczyk's test (k d)^3 interval
+    /// operations). The symmetry-reduced route has no such limit.
     #[arg(long, default_value_t = 1600)]
     max_parameters: usize,
+    /// Use the dense route even when the point has type-A isotropy.
+    #[arg(long)]
+    dense: bool,
     #[command(flatten)]
     input: InputArgs,
 }
@@ -75,6 +87,7 @@ struct CertificateJson {
     d: usize,
     teacher: String,
     method: String,
+    isotropy: Option<String>,
     radius: Option<f64>,
     loss_lower: Option<f64>,
     loss_upper: Option<f64>,
@@ -98,19 +111,38 @@ pub fn run(args: CertifyArgs) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let (k, d) = (student.width(), student.dim());
-    if k.saturating_mul(d) > args.max_parameters {
-        return usage_error(&format!(
-            "a {k} x {d} student has {} weights, over --max-parameters {} (the dense interval \
-             Hessian and Krawczyk's O((k d)^3) test)",
-            k as u128 * d as u128,
-            args.max_parameters
-        ));
-    }
     let teacher = match read_teacher(&reader, args.teacher.as_deref(), d) {
         Ok(t) => t.unwrap_or_else(|| TwoLayerNet::identity(d)),
         Err(e) => return usage_error(&e),
     };
     let teacher_name = teacher_name(args.teacher.as_deref(), d);
+    // The route, from O(k d log d) scans, before anything that scales is built: symmetric when
+    // the type-A isotropy is found, dense otherwise, and dense refused before allocating when
+    // its (k d)^2 interval Hessian is over --max-parameters.
+    let symmetric = if args.dense {
+        Err("--dense was given".to_owned())
+    } else {
+        detect_type_a(&student, &teacher, args.max_move).map(|_| ())
+    };
+    if let Err(why) = &symmetric
+        && k.saturating_mul(d) > args.max_parameters
+    {
+        let n = k as u128 * d as u128;
+        return usage_error(&format!(
+            "a {k} x {d} student has {n} weights, over --max-parameters {} for the dense route \
+             (its interval Hessian is {n} x {n}, about {:.2} GiB with the floating-point \
+             Hessian and eigenvectors, and Krawczyk's test O((k d)^3)); the symmetry-reduced \
+             route, which has no such limit, needs k = d, teacher I_d and type-A isotropy up \
+             to permutations of rows and columns: no symmetry found: {why}",
+            args.max_parameters,
+            (40 * n * n) as f64 / (1u64 << 30) as f64
+        ));
+    }
+    let route = if symmetric.is_ok() {
+        Route::Symmetric
+    } else {
+        Route::Dense
+    };
     let out = match &args.out {
         Some(dir) => match OutputDir::prepare(dir, OutputKind::Certify, args.force) {
             Ok(o) => Some(o),
@@ -122,7 +154,15 @@ pub fn run(args: CertifyArgs) -> ExitCode {
         max_move: args.max_move,
         ..Options::default()
     };
-    let cert = certify(&student, &teacher, options);
+    let mut cert = match certify_route(&student, &teacher, options, route) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e),
+    };
+    if let Err(why) = &symmetric
+        && !args.dense
+    {
+        cert.method = format!("dense (no symmetry found: {why})");
+    }
     print(&cert, &teacher_name);
     if let Some(out) = out {
         let target = out.target().to_owned();
@@ -150,6 +190,9 @@ fn print(c: &Certificate, teacher: &str) {
         c.d
     );
     say!("method:         {}", c.method);
+    if let Some(iso) = &c.isotropy {
+        say!("isotropy:       {iso}");
+    }
     say!(
         "newton:         {} iterations, gradient norm {:.3e}, moved {:.3e}",
         c.newton_iterations,
@@ -200,6 +243,7 @@ fn json(c: &Certificate, teacher: &str) -> CertificateJson {
         d: c.d,
         teacher: teacher.to_owned(),
         method: c.method.clone(),
+        isotropy: c.isotropy.clone(),
         radius: c.radius,
         loss_lower: c.loss.map(|l| l.0),
         loss_upper: c.loss.map(|l| l.1),

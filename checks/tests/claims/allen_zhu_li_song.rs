@@ -269,7 +269,7 @@ mod lambda_min_stable {
                 .map(|(v, _)| v)
                 .collect()
         };
-        assert!(widths.iter().any(|&w| w == THRESHOLD_WIDTH as f64));
+        assert!(widths.contains(&(THRESHOLD_WIDTH as f64)));
         // O(1) relative movement of the kernel, against a few percent for the paper's scaling
         let mf_change = at_gate("mean-field", "kernel_change");
         let paper_change = at_gate("paper", "kernel_change");

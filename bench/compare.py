@@ -28,7 +28,13 @@ parser.add_argument("--reps", type=int, default=3, help="timed calls per side (d
 parser.add_argument("--gd-reps", type=int, default=15, help="timed GD runs per side (default 15)")
 parser.add_argument("--sizes", default="1000,2000,3000", help="eigen sizes n")
 parser.add_argument("--eigen-modes", default="values,vectors", help="eigen rows: comma list of values,vectors")
-parser.add_argument("--only", default="eigen,ntk,gd,suite", help="comma list of eigen,ntk,gd,suite,tune,certify")
+parser.add_argument("--only", default="eigen,ntk,gd,suite", help="comma list of eigen,ntk,gd,suite,tune,certify,deep-ntk,deep-ntk-nt")
+parser.add_argument("--nt-implementation", default="STRUCTURED_DERIVATIVES",
+                    help="deep-ntk-nt: neural-tangents NtkImplementation (STRUCTURED_DERIVATIVES, "
+                         "NTK_VECTOR_PRODUCTS, JACOBIAN_CONTRACTION)")
+parser.add_argument("--nt-batch", type=int, default=100, help="deep-ntk-nt: nt.batch block size (divides n)")
+parser.add_argument("--nt-timeout", type=int, default=600, help="deep-ntk-nt: seconds before it is stopped")
+parser.add_argument("--deep-ntk-n", type=int, default=1000, help="deep-ntk rows: number of points")
 parser.add_argument("--out", default=str(WORK / "compare.csv"), help="CSV path")
 args = parser.parse_args()
 only = set(args.only.split(","))
@@ -251,12 +257,14 @@ if "suite" in only:
             table=(f"quick profile, whole suite (`overparam run --all`; peak RSS {peak:.0f} MiB)",
                    f"{len(manifest['claims'])} claims", max(thread_counts)))
 
-if "deep-ntk" in only:
-    # overparam ntk --width 4096 --depth 2 on n = 1000, d = 100 against numpy and neural-tangents
-    # (not in the default list: neural-tangents needs jax; see bench/deep_ntk.py)
+if "deep-ntk" in only or "deep-ntk-nt" in only:
+    # overparam ntk --width 4096 --depth 2 on n = 1000, d = 100 against numpy (deep-ntk) and
+    # neural-tangents (deep-ntk-nt: only when target/bench-venv-nt exists; see bench/deep_ntk.py)
     import deep_ntk  # noqa: E402
 
-    deep_ntk.run(add_row, alternate, pinned, WORK, CLI_BIN, thread_counts, args.reps)
+    deep_ntk.run(add_row, alternate, pinned, WORK, CLI_BIN, thread_counts, args.reps, n=args.deep_ntk_n,
+                 numpy_row="deep-ntk" in only, nt_row="deep-ntk-nt" in only,
+                 nt_implementation=args.nt_implementation, nt_batch=args.nt_batch, nt_timeout=args.nt_timeout)
 
 with open(args.out, "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))

@@ -4,12 +4,16 @@ n points in R^d against what a user would write instead.
 * numpy: the same empirical NTK from the backward pass written plainly (forward, per-sample
   deltas, K = sum over layers of (D_l D_l^T) * (H_(l-1) H_(l-1)^T) + H_L H_L^T), then
   numpy.linalg.eigh for the spectrum, since the CLI's time includes its eigendecomposition.
-* neural-tangents' `empirical_ntk_fn` on the stax network of the same convention (NTK
-  parametrisation, no biases: Dense(m, W_std=sqrt(d)), Relu, Dense(m, W_std=sqrt(2)), ...,
-  Dense(1, W_std=sqrt(2))), in float64, when it imports. neural-tangents 0.6.5 (the newest on
-  PyPI, 2023-12) does not import under a current jax (jax.core.Jaxpr is gone); it runs with
-  `pip install neural-tangents jax==0.4.30 jaxlib==0.4.30 tf2jax==0.3.6` (bench/compare does
-  not install it: it pulls tensorflow).
+* neural-tangents (`--only deep-ntk-nt`, run only when target/bench-venv-nt exists):
+  `empirical_ntk_fn` on the stax network of the same convention (NTK parametrisation, no
+  biases: Dense(m, W_std=sqrt(d)), Relu, Dense(m, W_std=sqrt(2)), ..., Dense(1, W_std=sqrt(2))),
+  in float64, vmap_axes=0, in nt.batch blocks of 100 rows, implementation
+  STRUCTURED_DERIVATIVES by default (--nt-implementation: NTK_VECTOR_PRODUCTS,
+  JACOBIAN_CONTRACTION). neural-tangents 0.6.5 (the newest on PyPI, 2023-12) does not import
+  under a current jax, and its structured derivatives fail under jax >= 0.4.26; it runs in
+  `python3 -m venv target/bench-venv-nt && target/bench-venv-nt/bin/pip install 'numpy<2'
+  'scipy<1.13' jax==0.4.20 jaxlib==0.4.20 neural-tangents==0.6.5` (bench/compare does not
+  install it). XLA's CPU threads are pinned with XLA_FLAGS to the row's thread count.
 
 The three sides draw different random networks (overparam's ChaCha8 stream cannot be replayed
 in numpy), so they are compared through the infinite-width kernel (`overparam ntk
@@ -20,8 +24,13 @@ all three.
 import json
 import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
+
+NT_PYTHON = Path(__file__).resolve().parent.parent / "target" / "bench-venv-nt" / "bin" / "python"
+NT_INSTALL = ("python3 -m venv target/bench-venv-nt && target/bench-venv-nt/bin/pip install 'numpy<2' "
+              "'scipy<1.13' jax==0.4.20 jaxlib==0.4.20 neural-tangents==0.6.5")
 
 
 def write_data(path, n, d, seed=0):
@@ -74,9 +83,13 @@ def numpy_ntk(x, width, depth, seed=1):
     return {"seconds": seconds, "k": k, "lambda_min": float(eigenvalues[0])}
 
 
-def _nt_ntk_here(x, width, depth, seed):
-    """neural-tangents' empirical NTK (structured derivatives, float64) and its eigenvalues in
-    this interpreter, timed after two warm-up calls (jit compilation excluded)."""
+NT_IMPLEMENTATIONS = ("STRUCTURED_DERIVATIVES", "NTK_VECTOR_PRODUCTS", "JACOBIAN_CONTRACTION")
+
+
+def _nt_ntk_here(x, width, depth, seed, implementation="STRUCTURED_DERIVATIVES", batch=100):
+    """neural-tangents' empirical NTK (float64, vmap_axes=0) and its eigenvalues in this
+    interpreter, in row blocks of `batch` points (nt.batch), timed after a warm-up call on one
+    block (jit compilation excluded)."""
     import jax
     jax.config.update("jax_enable_x64", True)
     import neural_tangents as nt
@@ -89,36 +102,44 @@ def _nt_ntk_here(x, width, depth, seed):
     init_fn, apply_fn, _ = stax.serial(*layers)
     xj = jax.numpy.asarray(x)
     _, params = init_fn(jax.random.PRNGKey(seed), xj.shape)
-    ntk_fn = jax.jit(nt.empirical_ntk_fn(apply_fn, trace_axes=(-1,),
-                                         implementation=nt.NtkImplementation.STRUCTURED_DERIVATIVES))
+    ntk_fn = jax.jit(nt.empirical_ntk_fn(apply_fn, trace_axes=(-1,), vmap_axes=0,
+                                         implementation=getattr(nt.NtkImplementation, implementation)))
     # Unbatched, structured derivatives hold an n x n x m intermediate (72 GB at n = 1000, m =
     # 4096): blocks of `batch` rows, as neural-tangents' nt.batch does for a user.
-    batch = min(n, 100)
+    batch = min(n, batch)
     ntk_fn = nt.batch(ntk_fn, batch_size=batch)
-    ntk_fn(xj[:batch], None, params)  # compile at the block shape
+    np.asarray(ntk_fn(xj[:batch], None, params))  # compile at the block shape
     start = time.perf_counter()
     k = np.asarray(ntk_fn(xj, None, params))
     eigenvalues = np.linalg.eigvalsh(k)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "k": k, "lambda_min": float(eigenvalues[0]), "jax": jax.__version__}
+    return {"seconds": seconds, "k": k, "lambda_min": float(eigenvalues[0]), "jax": jax.__version__,
+            "neural_tangents": nt.__version__, "implementation": implementation, "batch": batch}
 
 
-def nt_ntk(x, width, depth, seed=2, python=None, work=None):
+def nt_ntk(x, width, depth, seed=2, python=None, work=None, implementation="STRUCTURED_DERIVATIVES",
+           batch=100, timeout=None):
     """_nt_ntk_here in `python` (the neural-tangents environment, target/bench-venv-nt: numpy<2,
     jax 0.4.20; neural-tangents 0.6.5's structured derivatives fail under jax >= 0.4.26), or
-    {"error": why} when it does not run."""
+    {"error": why} when it does not run (or {"error": ..., "timeout": seconds} when it was
+    stopped after `timeout` seconds)."""
     from pathlib import Path
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    python = python or root / "target" / "bench-venv-nt" / "bin" / "python"
+    python = python or NT_PYTHON
     if not Path(python).exists():
-        return {"error": f"no {python} (pip install 'numpy<2' jax==0.4.20 jaxlib==0.4.20 neural-tangents==0.6.5 tf2jax==0.3.6)"}
+        return {"error": f"no {python} ({NT_INSTALL})"}
     work = Path(work or root / "target" / "bench" / "deep-ntk")
     work.mkdir(parents=True, exist_ok=True)
     np.save(work / "x.npy", x)
-    out = subprocess.run([str(python), __file__, "nt", str(work), str(width), str(depth), str(seed)],
-                         capture_output=True, text=True, env=dict(__import__("os").environ))
+    try:
+        out = subprocess.run([str(python), __file__, "nt", str(work), str(width), str(depth), str(seed),
+                              implementation, str(batch)],
+                             capture_output=True, text=True, env=dict(__import__("os").environ),
+                             timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"stopped after {timeout} s", "timeout": timeout}
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -131,8 +152,12 @@ def relative(k, reference):
     return float(np.linalg.norm(k - reference) / np.linalg.norm(reference))
 
 
-def run(add_row, alternate, pinned, work, cli, threads, reps, n=1000, d=100, width=4096, depth=2):
-    """Adds the rows: ours vs numpy (ratio), ours vs neural-tangents (ratio, or why not)."""
+def run(add_row, alternate, pinned, work, cli, threads, reps, n=1000, d=100, width=4096, depth=2,
+        numpy_row=True, nt_row=False, nt_implementation="STRUCTURED_DERIVATIVES", nt_batch=100,
+        nt_timeout=600):
+    """Adds the rows: ours vs numpy (`--only deep-ntk`) and/or ours vs neural-tangents
+    (`--only deep-ntk-nt`, one timed call per thread count, stopped after `nt_timeout` s: then
+    the row records the time at which it was stopped, a lower bound, and no ratio)."""
     import os
 
     directory = work / "deep-ntk"
@@ -146,28 +171,48 @@ def run(add_row, alternate, pinned, work, cli, threads, reps, n=1000, d=100, wid
     for th in threads:
         env = dict(os.environ, RAYON_NUM_THREADS=str(th))
         out = directory / f"empirical-{th}"
-        ours, theirs = alternate(reps, lambda: cli_ntk(cli, env, data, out, width, depth),
-                                 pinned(th, lambda: numpy_ntk(x, width, depth)))
-        k_ours = read_gram(out, n)
-        fluct = f"||K - K_inf||_F / ||K_inf||_F: ours {relative(k_ours, k_inf):.4f}, numpy {relative(theirs[0]['k'], k_inf):.4f}"
-        add_row("deep ntk", f"{size} threads={th}", "overparam ntk (CLI)", [o["seconds"] for o in ours],
-                "numpy backward pass + eigvalsh", [t["seconds"] for t in theirs],
-                f"{fluct}; CLI time includes CSV in/out and its residual checks")
-        nt_runs = [pinned(th, lambda: nt_ntk(x, width, depth))() for _ in range(reps)]
-        if "error" in nt_runs[0]:
+        if numpy_row:
+            ours, theirs = alternate(reps, lambda: cli_ntk(cli, env, data, out, width, depth),
+                                     pinned(th, lambda: numpy_ntk(x, width, depth)))
+            k_ours = read_gram(out, n)
+            fluct = (f"||K - K_inf||_F / ||K_inf||_F: ours {relative(k_ours, k_inf):.4f}, "
+                     f"numpy {relative(theirs[0]['k'], k_inf):.4f}")
             add_row("deep ntk", f"{size} threads={th}", "overparam ntk (CLI)", [o["seconds"] for o in ours],
-                    "neural-tangents", [], f"neural-tangents not available: {nt_runs[0]['error']}")
+                    "numpy backward pass + eigvalsh", [t["seconds"] for t in theirs],
+                    f"{fluct}; CLI time includes CSV in/out and its residual checks")
+        if not nt_row:
+            continue
+        if not Path(NT_PYTHON).exists():
+            print(f"deep-ntk-nt skipped: no {NT_PYTHON} ({NT_INSTALL})")
+            continue
+        ours = [cli_ntk(cli, env, data, out, width, depth) for _ in range(reps)]
+        k_ours = read_gram(out, n)
+        # OPENBLAS/OMP pins are not XLA's: its CPU client uses every core unless told otherwise.
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = (f"{flags} --xla_cpu_multi_thread_eigen={'true' if th > 1 else 'false'} "
+                                   f"intra_op_parallelism_threads={th}").strip()
+        r = nt_ntk(x, width, depth, implementation=nt_implementation, batch=nt_batch, timeout=nt_timeout)
+        os.environ["XLA_FLAGS"] = flags
+        name = f"neural-tangents {nt_implementation.lower()} (batch {nt_batch}, vmap_axes=0)"
+        if "error" in r:
+            note = (f"stopped after {r['timeout']} s: a lower bound, ratio > {r['timeout'] / min(o['seconds'] for o in ours):.0f}x"
+                    if "timeout" in r else f"neural-tangents did not run: {r['error']}")
+            add_row("deep ntk", f"{size} threads={th}", "overparam ntk (CLI)", [o["seconds"] for o in ours],
+                    name, [], note)
         else:
             add_row("deep ntk", f"{size} threads={th}", "overparam ntk (CLI)", [o["seconds"] for o in ours],
-                    "neural-tangents empirical_ntk_fn", [r["seconds"] for r in nt_runs],
-                    f"NT {relative(nt_runs[0]['k'], k_inf):.4f} from K_inf; jit compile excluded")
+                    name, [r["seconds"]],
+                    f"||K - K_inf||_F / ||K_inf||_F: ours {relative(k_ours, k_inf):.4f}, NT "
+                    f"{relative(r['k'], k_inf):.4f}; jax {r['jax']}, neural-tangents "
+                    f"{r['neural_tangents']}; jit compile excluded, one timed call")
 
 
-if __name__ == "__main__" and len(__import__("sys").argv) == 6 and __import__("sys").argv[1] == "nt":
+if __name__ == "__main__" and len(__import__("sys").argv) == 8 and __import__("sys").argv[1] == "nt":
     import sys
     from pathlib import Path
 
     work = Path(sys.argv[2])
-    r = _nt_ntk_here(np.load(work / "x.npy"), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    r = _nt_ntk_here(np.load(work / "x.npy"), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
+                     sys.argv[6], int(sys.argv[7]))
     np.save(work / "k_nt.npy", r.pop("k"))
     print(json.dumps(r))

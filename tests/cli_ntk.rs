@@ -514,3 +514,50 @@ fn help_states_the_convention_and_outputs() {
         assert!(text.contains(needle), "--help lacks '{needle}'");
     }
 }
+
+/// The audit fixture (tests/fixtures/ntk_audit/, made by `python3 bench/ntk_audit.py fixture
+/// tests/fixtures/ntk_audit`): data the project's own tests never used (norms over 2.5 decades;
+/// pairs at angles ~1e-3, 1e-6 and 1e-9; an exactly parallel and an antiparallel pair) and
+/// Theta^(L), L = 1..4, from an independent implementation of the recursion in 60-digit
+/// arithmetic (mpmath, the textbook arccos form). `--infinite` must agree to rounding: every
+/// entry within 1e-14 of its scale sqrt(K_ii K_jj) (measured: at most 4e-16).
+#[test]
+fn infinite_matches_the_independent_high_precision_reference() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ntk_audit");
+    let dir = scratch("audit");
+    let mut compared = 0;
+    for case in 0..3 {
+        let data = fixtures.join(format!("audit{case}.csv"));
+        for depth in 1..=4 {
+            let out = dir.join(format!("o{case}_{depth}"));
+            run_ok(&[
+                "ntk",
+                "--data",
+                data.to_str().unwrap(),
+                "--infinite",
+                "--depth",
+                &depth.to_string(),
+                "--out",
+                out.to_str().unwrap(),
+                "--quiet",
+            ]);
+            let got = read_matrix(&out.join("gram.csv"));
+            let want = read_matrix(&fixtures.join(format!("audit{case}_infinite_L{depth}.csv")));
+            assert_eq!(got.len(), want.len());
+            for i in 0..want.len() {
+                for j in 0..want.len() {
+                    let scale = (want[i][i] * want[j][j]).sqrt();
+                    let err = (got[i][j] - want[i][j]).abs() / scale;
+                    assert!(
+                        err <= 1e-14,
+                        "audit{case} L={depth} ({i},{j}): {} vs {} (error {err:e} of the scale)",
+                        got[i][j],
+                        want[i][j]
+                    );
+                }
+            }
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 12);
+}

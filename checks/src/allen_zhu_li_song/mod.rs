@@ -35,10 +35,18 @@ pub const PROVENANCE: &str = "Confirmed with the search tool (arXiv 1811.03962 a
                               smooth possibly non-convex loss; fully connected, convolutional \
                               and residual networks; the proofs simplify the authors' RNN paper; \
                               via an almost-convex, semi-smooth landscape near the random \
-                              initialisation. Searched for and NOT found in the stored corpora \
-                              (pages, docs and code, nine queries on the model section, \
-                              Theorem 1, the data assumption and restatements by Zou & Gu and \
-                              Cao & Gu; exact-string search): the model section itself. So the \
+                              initialisation. arXiv version 5's abstract (arxiv-vanity.com \
+                              copy of 1811.03962, 'presented at ICML 2019, and is a simplified \
+                              version of our prior work for recurrent neural networks'): the \
+                              landscape result 'implies an equivalence between \
+                              over-parameterized neural networks and neural tangent kernel \
+                              (NTK) in the finite (and polynomial) width setting', so the paper \
+                              does state an NTK equivalence, in that form. Searched for and NOT \
+                              found in the stored corpora (pages, docs and code, thirteen \
+                              queries on the model section, Theorem 1, the data assumption, \
+                              'A and B are fixed', 'N(0, 2/m)', and restatements by Zou & Gu \
+                              and Cao & Gu; exact-string search; the pages corpus holds each \
+                              page's opening only): the model section itself. So the \
                               exact Gaussian variances (2/m for A and W_l, N(0, 1/d) for B), \
                               that A and B stay fixed, the delta-separation ||x_i - x_j|| >= \
                               delta with the bias coordinate 1/sqrt(2), the learning rate eta = \

@@ -28,6 +28,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &su_yang::EigenspaceRates,
         &telgarsky::MarginNearInit,
         &telgarsky::NormOnly,
+        &telgarsky::SampleComplexity,
         &vempala_wilmes::SpectralBias,
         &safran_shamir::CertifiedSpuriousMinima,
     ]

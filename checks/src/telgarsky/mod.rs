@@ -6,6 +6,8 @@
 //!   bounded, finite-width) NTK margin at initialisation while the weights move O(sqrt m).
 //! * [`norm_only`]: with inner weights free in norm only, GD's normalised margin approaches the
 //!   l1 max margin over the fixed dictionary (an LP).
+//! * [`sample_complexity`]: near initialisation, the samples needed on 2-sparse parity grow
+//!   like d^2 (`sample_runs.rs` holds its runs).
 //!
 //! `experiment.rs` holds the runs both share: sparse-parity data, the margins at
 //! initialisation by clarabel with their certificates, and the trajectory tables.
@@ -13,9 +15,12 @@
 mod experiment;
 mod margin_near_init;
 mod norm_only;
+mod sample_complexity;
+mod sample_runs;
 
 pub use margin_near_init::{MARGIN_NEAR_INIT_ID, MarginNearInit};
 pub use norm_only::{NORM_ONLY_ID, NormOnly};
+pub use sample_complexity::{SAMPLE_COMPLEXITY_ID, SampleComplexity};
 
 /// The citation every telgarsky2023 claim carries.
 pub(crate) const PAPER: &str = "Telgarsky, Feature selection and low test error in shallow \

@@ -6,14 +6,18 @@
 //!   bounded, finite-width) NTK margin at initialisation while the weights move O(sqrt m).
 //! * [`norm_only`]: with inner weights free in norm only, GD's normalised margin approaches the
 //!   l1 max margin over the fixed dictionary (an LP).
+//! * [`low_rotation`]: along the near-initialisation run the neurons carrying output mass
+//!   rotate little, by a bound derived from the movement bound, and less as m grows.
 //!
 //! `experiment.rs` holds the runs both share: sparse-parity data, the margins at
 //! initialisation by clarabel with their certificates, and the trajectory tables.
 
 mod experiment;
+mod low_rotation;
 mod margin_near_init;
 mod norm_only;
 
+pub use low_rotation::{LOW_ROTATION_ID, LowRotation};
 pub use margin_near_init::{MARGIN_NEAR_INIT_ID, MarginNearInit};
 pub use norm_only::{NORM_ONLY_ID, NormOnly};
 

@@ -121,3 +121,72 @@ mod norm_only {
         }
     }
 }
+
+mod low_rotation {
+    use super::*;
+
+    const ID: &str = overparam_checks::telgarsky::LOW_ROTATION_ID;
+    claim_tests!(ID);
+
+    fn cell<'a>(t: &'a Table, variant: &str) -> &'a [Value] {
+        let v = t.column("variant").unwrap();
+        t.rows
+            .iter()
+            .find(|r| r[v].to_csv_field() == variant)
+            .unwrap()
+    }
+
+    /// Each control fails for its stated reason, on median-cosine-above-regime-bound, against
+    /// a non-vacuous bound (tau_0.5 > 0.5 at the control width): the long run left the regime
+    /// (movement several times B and above ||V_0||_F) and rotated; the mean-field run moved
+    /// within B in absolute terms but many times its own initial norm, and rotated; neither
+    /// diverged (finite loss at or below the target).
+    #[test]
+    fn controls_fail_for_the_stated_reason() {
+        let o = outcome(ID);
+        let t = o.table("cells").unwrap();
+        for name in ["large-step-long-training", "mean-field-scaling"] {
+            let c = control(&o, name);
+            assert_eq!(c.criterion.name, "median-cosine-above-regime-bound");
+            assert!(
+                c.criterion.measured < 0.0,
+                "{name}: {}",
+                c.criterion.measured
+            );
+        }
+        let long = cell(t, "long-training");
+        assert!(field(t, long, "tau_median") > 0.5);
+        assert!(field(t, long, "movement_over_B") > 2.0);
+        assert!(field(t, long, "movement_over_norm_v0") > 1.0);
+        assert!(field(t, long, "final_loss") <= 1e-30);
+        let mf = cell(t, "mean-field");
+        assert!(field(t, mf, "tau_median") > 0.5);
+        assert!(field(t, mf, "movement_over_B") <= 1.0);
+        assert!(field(t, mf, "movement_over_norm_v0") > 5.0);
+        assert!(field(t, mf, "final_loss") <= 1e-2);
+        assert!(field(t, mf, "cos_median_pi") < 0.6);
+    }
+
+    /// The claim cells are certified, stay within the movement bound, and their rotation
+    /// shrinks with the width: the median cosine at the widest cell is above the narrowest.
+    #[test]
+    fn cells_are_certified_and_rotation_shrinks() {
+        let o = outcome(ID);
+        let t = o.table("cells").unwrap();
+        let v = t.column("variant").unwrap();
+        let claim: Vec<&Vec<Value>> = t
+            .rows
+            .iter()
+            .filter(|r| r[v].to_csv_field() == "claim")
+            .collect();
+        for r in &claim {
+            assert_eq!(r[t.column("status").unwrap()].to_csv_field(), "Solved");
+            let (lo, up) = (field(t, r, "gamma_l2_lower"), field(t, r, "gamma_l2_upper"));
+            assert!(lo > 0.0 && (up - lo) / up < 1e-5);
+            assert!(field(t, r, "movement_over_B") < 1.0);
+        }
+        let (first, last) = (claim[0], claim[claim.len() - 1]);
+        assert!(field(t, last, "m") > field(t, first, "m"));
+        assert!(field(t, last, "cos_median_pi") > field(t, first, "cos_median_pi"));
+    }
+}

@@ -122,8 +122,10 @@ const MEAN_FIELD: ControlSpec = ControlSpec::new(
      scaling's tau_0.5 at the same width",
 );
 
-const RUNTIME: &str = "measured at seed 1, one thread: quick ~4.5 s CPU (9 cells, widths \
-                       512-8192, n = 32, and two controls at width 4096; GD dominates)";
+const RUNTIME: &str = "measured at seeds 1-8, one thread: quick 3.9-4.7 s CPU (2.5-3.0 s user, \
+                       1.4-1.7 s system: the per-step n x m allocations of the GD kernel), \
+                       15-47 s wall on the loaded 2-core machine (load ~17); 7 cells at widths \
+                       512-4096 and two controls at 4096. Full profile not measured";
 
 /// A cell's variant.
 #[derive(Clone, Copy, PartialEq)]

@@ -67,7 +67,7 @@ pub fn collapsed_groups<R: Rng>(rng: &mut R, n: usize, d: usize, k: usize, radiu
         let g = i % k;
         let z = unit(rng, d);
         x.extend((0..d).map(|c| centres[g * d + c] + radius * z[c]));
-        y.push(if g % 2 == 0 { 1.0 } else { -1.0 });
+        y.push(if g.is_multiple_of(2) { 1.0 } else { -1.0 });
         group.push(g);
     }
     Grouped {
@@ -101,7 +101,7 @@ mod tests {
                     .sum::<f64>()
                     .sqrt();
                 assert!((dist - r).abs() < 1e-12);
-                assert_eq!(s.y[i], if g % 2 == 0 { 1.0 } else { -1.0 });
+                assert_eq!(s.y[i], if g.is_multiple_of(2) { 1.0 } else { -1.0 });
             }
         }
         // in d = 16 four random unit centres are far apart compared with the radius

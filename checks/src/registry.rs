@@ -31,6 +31,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &telgarsky::SampleComplexity,
         &vempala_wilmes::SpectralBias,
         &safran_shamir::CertifiedSpuriousMinima,
+        &telgarsky::LowRotation,
     ]
 }
 

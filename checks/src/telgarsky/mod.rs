@@ -8,16 +8,20 @@
 //!   l1 max margin over the fixed dictionary (an LP).
 //! * [`sample_complexity`]: near initialisation, the samples needed on 2-sparse parity grow
 //!   like d^2 (`sample_runs.rs` holds its runs).
+//! * [`low_rotation`]: along the near-initialisation run the neurons carrying output mass
+//!   rotate little, by a bound derived from the movement bound, and less as m grows.
 //!
 //! `experiment.rs` holds the runs both share: sparse-parity data, the margins at
 //! initialisation by clarabel with their certificates, and the trajectory tables.
 
 mod experiment;
+mod low_rotation;
 mod margin_near_init;
 mod norm_only;
 mod sample_complexity;
 mod sample_runs;
 
+pub use low_rotation::{LOW_ROTATION_ID, LowRotation};
 pub use margin_near_init::{MARGIN_NEAR_INIT_ID, MarginNearInit};
 pub use norm_only::{NORM_ONLY_ID, NormOnly};
 pub use sample_complexity::{SAMPLE_COMPLEXITY_ID, SampleComplexity};

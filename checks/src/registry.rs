@@ -30,6 +30,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &telgarsky::NormOnly,
         &vempala_wilmes::SpectralBias,
         &safran_shamir::CertifiedSpuriousMinima,
+        &su_yang::RiskFloor,
     ]
 }
 

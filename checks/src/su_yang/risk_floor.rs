@@ -124,9 +124,10 @@ const PROVENANCE: &str = "Confirmed with the search tool: the abstract of arXiv 
     eigenvalues mu_3 = 0.0067, mu_4 = 0.0045 (inputs (x, 1/2), midpoint quadrature) [computed, \
     su2019.eigenspace-rates].";
 
-const RUNTIME: &str = "measured on the shared 2-core machine (load ~15), one thread: quick \
-                       5.2 s of CPU (23 s wall under that load), seeds 0..3; full (n = 300 and \
-                       1200): not yet measured at this commit";
+const RUNTIME: &str = "measured on the shared 2-core machine, one thread: quick 5.2 s of CPU \
+                       (23 s wall at load ~15, seeds 0..3; median 6.1 s wall per seed over the \
+                       100-seed sweep at load ~7); full (n = 300 and 1200): not run (out of time \
+                       in wave 6; estimated ~25 times the quick cost)";
 
 fn sizes(profile: Profile) -> &'static [usize] {
     match profile {

@@ -32,6 +32,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &vempala_wilmes::SpectralBias,
         &safran_shamir::CertifiedSpuriousMinima,
         &telgarsky::LowRotation,
+        &su_yang::RiskFloor,
     ]
 }
 

@@ -248,6 +248,8 @@ mod safran_shamir;
 mod song_et_al;
 #[path = "claims/su_yang.rs"]
 mod su_yang;
+#[path = "claims/su_yang_risk_floor.rs"]
+mod su_yang_risk_floor;
 #[path = "claims/vempala_wilmes.rs"]
 mod vempala_wilmes;
 #[path = "claims/zhou_ge_jin.rs"]

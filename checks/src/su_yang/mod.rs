@@ -6,10 +6,16 @@
 //!
 //! * [`eigenspace_rates`]: the degree-k component of the residual decays by 1 - eta mu_k per
 //!   step, at every n, and the odd degrees >= 3 (mu_k = 0) are never learned.
+//! * [`risk_floor`]: with a target in several learned and null degrees in one run, each learned
+//!   component decays at its own rate and the risk falls to the null components' energy (the
+//!   low-rank approximation error), at every n of the scan with m = 2 n ln n.
 
 mod eigenspace_rates;
+mod gd_sphere;
+mod risk_floor;
 
 pub use eigenspace_rates::{EIGENSPACE_RATES_ID, EigenspaceRates, first_layer_eigenvalues};
+pub use risk_floor::{RISK_FLOOR_ID, RiskFloor};
 
 /// The citation every su2019 claim carries.
 pub(crate) const PAPER: &str = "Su & Yang, On Learning Over-parameterized Neural Networks: A \

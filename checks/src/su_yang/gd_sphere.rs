@@ -1,0 +1,243 @@
+//! Shared by the su2019 claims written after `eigenspace-rates`: full-batch GD on the two-layer
+//! ReLU net f(x) = m^-1/2 sum_j a_j relu(w_j . x) (a_j = +-1 fixed in antisymmetric pairs, so
+//! f_0 = 0; w_j ~ N(0, I) trained) on the loss (1/2n) sum_i (y_i - f(x_i))^2, with uniform data
+//! on the circle and a target that is a sum of zonal harmonics in several degrees.
+
+use crate::RunContext;
+use overparam_kernel::sphere::{gegenbauer_normalised, harmonic_dimension};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Input dimension: the circle S^1 (as `su2019.eigenspace-rates`).
+pub(crate) const D: usize = 2;
+
+/// What one run records at every step t = 0..=steps.
+pub(crate) struct Path {
+    /// The empirical risk R(t) = (1/2n) sum_i r_t(i)^2.
+    pub risk: Vec<f64>,
+    /// The least-squares coefficients of r_t on the sample's component vectors (y_k(i) =
+    /// a_k Y_k(x_i . z_k), in the order of the target's degrees): beta_k(t), 1 at t = 0.
+    pub coef: Vec<Vec<f64>>,
+    /// (1/2n) ||sum over `null` components of y_k||^2: their energy on this sample.
+    pub null_energy: f64,
+    /// The component vectors' Gram matrix / n (row-major, k x k).
+    pub gram: Vec<f64>,
+}
+
+/// The setting of one run.
+pub(crate) struct Setting<'a> {
+    pub n: usize,
+    pub m: usize,
+    pub eta: f64,
+    /// (degree, amplitude) of each zonal-harmonic component of the target.
+    pub components: &'a [(usize, f64)],
+    /// Which components are in the null space (their energy is the floor).
+    pub null: &'a [bool],
+    /// Some(beta): inputs (x, beta), the net relu(w . x + w_b beta), a kernel with a bias.
+    pub bias: Option<f64>,
+    pub steps: usize,
+}
+
+/// One GD run from the seed path (claim, cell, replicate).
+pub(crate) fn run(ctx: &RunContext, claim: &str, cell: &str, replicate: u64, s: &Setting) -> Path {
+    let mut rng = ctx.seed(claim, cell, replicate).rng();
+    let n = s.n;
+    let kc = s.components.len();
+    let dirs: Vec<Vec<f64>> = (0..kc).map(|_| unit(&mut rng)).collect();
+    let e = if s.bias.is_some() { D + 1 } else { D };
+    let mut x = vec![0.0; n * e];
+    // ys[k * n + i] = a_k Y_k(x_i . z_k), Y_k = sqrt(N(d, k)) P_k (E Y_k^2 = 1)
+    let mut ys = vec![0.0; kc * n];
+    let mut p = Vec::new();
+    for i in 0..n {
+        let u = unit(&mut rng);
+        for (k, &(deg, amp)) in s.components.iter().enumerate() {
+            let t: f64 = u.iter().zip(&dirs[k]).map(|(a, b)| a * b).sum();
+            gegenbauer_normalised(D, deg, t.clamp(-1.0, 1.0), &mut p);
+            let scale = (harmonic_dimension(D, deg).unwrap() as f64).sqrt();
+            ys[k * n + i] = amp * scale * p[deg];
+        }
+        x[i * e..i * e + D].copy_from_slice(&u);
+        if let Some(beta) = s.bias {
+            x[i * e + D] = beta;
+        }
+    }
+    let y: Vec<f64> = (0..n)
+        .map(|i| (0..kc).map(|k| ys[k * n + i]).sum())
+        .collect();
+    let null_energy = (0..n)
+        .map(|i| {
+            let v: f64 = (0..kc).filter(|&k| s.null[k]).map(|k| ys[k * n + i]).sum();
+            v * v
+        })
+        .sum::<f64>()
+        / (2.0 * n as f64);
+    let mut gram = vec![0.0; kc * kc];
+    for a in 0..kc {
+        for b in 0..kc {
+            gram[a * kc + b] = (0..n).map(|i| ys[a * n + i] * ys[b * n + i]).sum::<f64>();
+        }
+    }
+    let chol = cholesky(&gram, kc);
+    let half = s.m / 2;
+    let m = 2 * half;
+    let mut w = vec![0.0; m * e];
+    for j in 0..half {
+        for c in 0..e {
+            let v: f64 = StandardNormal.sample(&mut rng);
+            w[j * e + c] = v;
+            w[(j + half) * e + c] = v;
+        }
+    }
+    let sign = |j: usize| if j < half { 1.0 } else { -1.0 };
+    let inv = 1.0 / (m as f64).sqrt();
+    let mut risk = Vec::with_capacity(s.steps + 1);
+    let mut coef = Vec::with_capacity(s.steps + 1);
+    let mut r = vec![0.0; n];
+    let mut grad = vec![0.0; m * e];
+    for step in 0..=s.steps {
+        for i in 0..n {
+            let xi = &x[i * e..(i + 1) * e];
+            let mut f = 0.0;
+            for j in 0..m {
+                let pre: f64 = w[j * e..(j + 1) * e]
+                    .iter()
+                    .zip(xi)
+                    .map(|(a, b)| a * b)
+                    .sum();
+                if pre > 0.0 {
+                    f += sign(j) * pre;
+                }
+            }
+            r[i] = y[i] - inv * f;
+        }
+        risk.push(r.iter().map(|v| v * v).sum::<f64>() / (2.0 * n as f64));
+        let rhs: Vec<f64> = (0..kc)
+            .map(|k| (0..n).map(|i| ys[k * n + i] * r[i]).sum())
+            .collect();
+        coef.push(solve(&chol, kc, &rhs));
+        if step == s.steps {
+            break;
+        }
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        for i in 0..n {
+            let xi = &x[i * e..(i + 1) * e];
+            for j in 0..m {
+                let wj = &w[j * e..(j + 1) * e];
+                let pre: f64 = wj.iter().zip(xi).map(|(a, b)| a * b).sum();
+                if pre > 0.0 {
+                    let g = &mut grad[j * e..(j + 1) * e];
+                    for c in 0..e {
+                        g[c] += r[i] * xi[c];
+                    }
+                }
+            }
+        }
+        let lr = s.eta * inv / n as f64;
+        for j in 0..m {
+            for c in 0..e {
+                w[j * e + c] += lr * sign(j) * grad[j * e + c];
+            }
+        }
+    }
+    gram.iter_mut().for_each(|g| *g /= n as f64);
+    Path {
+        risk,
+        coef,
+        null_energy,
+        gram,
+    }
+}
+
+/// The risk the kernel dynamics predict on this sample: (1/2n) ||sum_k q_k y_k||^2 with q_k
+/// the predicted remaining factor of component k (1 for a null component), from the component
+/// vectors' Gram / n.
+pub(crate) fn predicted_risk(gram: &[f64], q: &[f64]) -> f64 {
+    let k = q.len();
+    let mut s = 0.0;
+    for a in 0..k {
+        for b in 0..k {
+            s += q[a] * q[b] * gram[a * k + b];
+        }
+    }
+    0.5 * s
+}
+
+/// A uniform point on S^(D-1).
+fn unit<R: Rng>(rng: &mut R) -> Vec<f64> {
+    let v: Vec<f64> = (0..D).map(|_| StandardNormal.sample(rng)).collect();
+    let s = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+    v.into_iter().map(|a| a / s).collect()
+}
+
+/// Lower Cholesky factor of a small symmetric positive definite matrix (NaN if not SPD).
+fn cholesky(a: &[f64], k: usize) -> Vec<f64> {
+    let mut l = vec![0.0; k * k];
+    for i in 0..k {
+        for j in 0..=i {
+            let mut s = a[i * k + j];
+            for p in 0..j {
+                s -= l[i * k + p] * l[j * k + p];
+            }
+            l[i * k + j] = if i == j {
+                if s > 0.0 { s.sqrt() } else { f64::NAN }
+            } else {
+                s / l[j * k + j]
+            };
+        }
+    }
+    l
+}
+
+fn solve(l: &[f64], k: usize, b: &[f64]) -> Vec<f64> {
+    let mut z = vec![0.0; k];
+    for i in 0..k {
+        let mut s = b[i];
+        for p in 0..i {
+            s -= l[i * k + p] * z[p];
+        }
+        z[i] = s / l[i * k + i];
+    }
+    let mut x = vec![0.0; k];
+    for i in (0..k).rev() {
+        let mut s = z[i];
+        for p in i + 1..k {
+            s -= l[p * k + i] * x[p];
+        }
+        x[i] = s / l[i * k + i];
+    }
+    x
+}
+
+/// Least-squares slope of log c(t) over t = 0..len; NaN if any c(t) <= 0 or is not finite.
+pub(crate) fn log_slope(c: &[f64]) -> f64 {
+    if c.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        return f64::NAN;
+    }
+    let n = c.len() as f64;
+    let tm = (n - 1.0) / 2.0;
+    let ym = c.iter().map(|v| v.ln()).sum::<f64>() / n;
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (t, v) in c.iter().enumerate() {
+        let dt = t as f64 - tm;
+        sxy += dt * (v.ln() - ym);
+        sxx += dt * dt;
+    }
+    sxy / sxx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_solve_inverts_a_small_spd_system() {
+        let a = [4.0, 1.0, 0.5, 1.0, 3.0, 0.2, 0.5, 0.2, 2.0];
+        let l = cholesky(&a, 3);
+        let x = solve(&l, 3, &[1.0, 2.0, 3.0]);
+        for i in 0..3 {
+            let ax: f64 = (0..3).map(|j| a[i * 3 + j] * x[j]).sum();
+            assert!((ax - [1.0, 2.0, 3.0][i]).abs() < 1e-12);
+        }
+    }
+}

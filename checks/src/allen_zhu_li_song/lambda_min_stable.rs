@@ -261,9 +261,9 @@ impl Claim for LambdaMinStable {
                       control at m = 128 and 512 added about 1 s of CPU to the earlier 1.5 s; \
                       per-seed wall times in reports/seed-sweep/\
                       allen-zhu2019.lambda-min-stable/timings.csv); full (widths 32..2048, 8 \
-                      replicates): 96 s wall, 42 s of CPU, one thread, at seed 0 before the \
-                      mean-field control was added (reports/full/\
-                      allen-zhu2019.lambda-min-stable/; not re-run with it)",
+                      replicates, mean-field control at m = 128, 512, 1024): 63 s wall, 50 s \
+                      of CPU (26 s user, 24 s system), one thread, seed 0, load ~2 \
+                      (reports/full/allen-zhu2019.lambda-min-stable/)",
             false_failure: FalseFailure::union_bound(
                 &[0.005, 0.0001],
                 "two tests, union bound: the Weyl-ratio slope's upper end against -0.1, \

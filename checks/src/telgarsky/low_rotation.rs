@@ -125,7 +125,9 @@ const MEAN_FIELD: ControlSpec = ControlSpec::new(
 const RUNTIME: &str = "measured at seeds 1-8, one thread: quick 3.9-4.7 s CPU (2.5-3.0 s user, \
                        1.4-1.7 s system: the per-step n x m allocations of the GD kernel), \
                        15-47 s wall on the loaded 2-core machine (load ~17); 7 cells at widths \
-                       512-4096 and two controls at 4096. Full profile not measured";
+                       512-4096 and two controls at 4096. Full (widths 512-4096 x 3 and 8192 x 2): 9.8 s \
+                       wall, 9.7 s of CPU, one thread, seed 0, load ~2 \
+                       (reports/full/telgarsky2023.low-rotation/)";
 
 /// A cell's variant.
 #[derive(Clone, Copy, PartialEq)]

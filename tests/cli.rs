@@ -45,22 +45,33 @@ fn show_prints_each_declared_rule_kind_and_the_designed_false_failure_rate() {
         let o = overparam(&["show", info.id]);
         assert!(o.status.success(), "{}", stderr(&o));
         let text = stdout(&o);
+        // Sections in order: hypotheses (where a claim has any), evidence, sanity.
         let evidence = text.find("Evidence criteria").expect("an evidence section");
         let sanity = text.find("Sanity criteria").unwrap_or(text.len());
+        let hypotheses = text.find("Hypotheses (").unwrap_or(evidence);
         for spec in info.criteria {
             let line = format!("  - {}: {}\n      {}", spec.name, spec.rule, spec.doc);
             let at = text
                 .find(&line)
                 .unwrap_or_else(|| panic!("{}: no line {line:?} in:\n{text}", info.id));
-            let in_sanity = at > sanity;
+            let section = if at > sanity {
+                CriterionKind::Sanity
+            } else if at > evidence {
+                CriterionKind::Evidence
+            } else {
+                assert!(
+                    at > hypotheses,
+                    "{}: {} above every section",
+                    info.id,
+                    spec.name
+                );
+                CriterionKind::Hypothesis
+            };
             assert_eq!(
-                in_sanity,
-                spec.kind == CriterionKind::Sanity,
+                section, spec.kind,
                 "{}: {} under the wrong kind",
-                info.id,
-                spec.name
+                info.id, spec.name
             );
-            assert!(at > evidence || in_sanity);
             if let Some((_, threshold)) = spec.rule.fixed() {
                 assert!(line.contains(&exact_number(threshold)), "{line}");
                 let printed = line

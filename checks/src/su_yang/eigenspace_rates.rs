@@ -4,6 +4,7 @@
 //! (mu_k = 0) is not learned.
 
 use super::PAPER;
+use super::bands::{band_position, identification_bands};
 use crate::stats::{interval_envelope, mean_interval_or_nan, welch_difference};
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, Outcome,
@@ -329,7 +330,7 @@ impl Claim for EigenspaceRates {
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ClaimError> {
         let sz = sizes(ctx.profile);
         let mu = first_layer_eigenvalues(D, 6);
-        let bands = identification_bands(&mu);
+        let bands = identification_bands(&mu, ETA);
         let t4 = horizon(mu[4]);
         // (label, n, m, degree, bias, steps, replicate)
         type Cell = (String, usize, usize, usize, bool, usize, u64);
@@ -560,71 +561,7 @@ impl Claim for EigenspaceRates {
     }
 }
 
-/// The identification band [l_k, h_k] of each learned degree's rate ratio: the geometric
-/// midpoints between r_k = -log(1 - eta mu_k) and the nearest smaller and larger nonzero rates
-/// of the kernel over degrees 0..=6 (symmetric, 1/l_k, where no larger rate exists).
-fn identification_bands(mu: &[f64]) -> Vec<(f64, f64)> {
-    let rates: Vec<f64> = mu
-        .iter()
-        .filter(|m| **m > 0.0)
-        .map(|m| -(1.0 - ETA * m).ln())
-        .collect();
-    mu.iter()
-        .map(|&m| {
-            if m <= 0.0 {
-                return (f64::NAN, f64::NAN);
-            }
-            let r = -(1.0 - ETA * m).ln();
-            let below = rates
-                .iter()
-                .filter(|&&q| q < r)
-                .fold(0.0f64, |a, &q| a.max(q));
-            let above = rates
-                .iter()
-                .filter(|&&q| q > r)
-                .fold(f64::INFINITY, |a, &q| a.min(q));
-            let low = (below / r).sqrt();
-            let high = if above.is_finite() {
-                (above / r).sqrt()
-            } else {
-                1.0 / low
-            };
-            (low, high)
-        })
-        .collect()
-}
-
-/// An interval of a ratio as positions in its band: log(x) / log(h) above 1, log(x) / -log(l)
-/// below (monotone, so the band maps to [-1, 1]); NaN for non-positive ratios.
-fn band_position(iv: (f64, f64, f64), band: (f64, f64)) -> (f64, f64, f64) {
-    let pos = |x: f64| {
-        if x >= 1.0 {
-            x.ln() / band.1.ln()
-        } else {
-            x.ln() / -band.0.ln()
-        }
-    };
-    (pos(iv.0), pos(iv.1), pos(iv.2))
-}
-
 /// The t-interval at the claim's per-test level; NaN triple if it cannot be formed.
 fn interval(values: &[f64]) -> (f64, f64, f64) {
     mean_interval_or_nan(values, 1.0 - ALPHA)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bands_are_the_geometric_midpoints_in_the_docs() {
-        let b = identification_bands(&first_layer_eigenvalues(D, 6));
-        for (k, lo, hi) in [(1usize, 0.849, 1.178), (2, 0.344, 1.462), (4, 0.629, 2.910)] {
-            assert!(
-                (b[k].0 - lo).abs() < 1e-3 && (b[k].1 - hi).abs() < 1e-3,
-                "{k}: {:?}",
-                b[k]
-            );
-        }
-    }
 }

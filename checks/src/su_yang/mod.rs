@@ -10,6 +10,7 @@
 //!   component decays at its own rate and the risk falls to the null components' energy (the
 //!   low-rank approximation error), at every n of the scan with m = 2 n ln n.
 
+mod bands;
 mod eigenspace_rates;
 mod gd_sphere;
 mod risk_floor;

@@ -5,6 +5,7 @@
 //! approximation error), at every n of the scan with m = 2 n ln n.
 
 use super::PAPER;
+use super::bands::{band_position, identification_bands};
 use super::first_layer_eigenvalues;
 use super::gd_sphere::{D, Path, Setting, log_slope, predicted_risk, run};
 use crate::stats::{interval_envelope, mean_interval_or_nan};
@@ -341,7 +342,7 @@ impl Claim for RiskFloor {
                 ]);
             }
         }
-        let bands = identification_bands(&mu);
+        let bands = identification_bands(&mu, ETA);
         let of = |label: &str, f: &dyn Fn(&Measured) -> f64| -> Vec<f64> {
             cells
                 .iter()
@@ -482,53 +483,6 @@ impl Claim for RiskFloor {
         .caption("replicate 0 at the largest n; predicted slopes log(1 - eta mu_k)");
         Ok(Outcome::new(criteria, controls, vec![summary, per_run, traj]).with_plots(vec![plot]))
     }
-}
-
-/// The identification band [l_k, h_k] of each learned degree's rate ratio: the geometric
-/// midpoints between r_k = -log(1 - eta mu_k) and the nearest smaller and larger nonzero rates
-/// of the kernel over degrees 0..=6 (as su2019.eigenspace-rates).
-fn identification_bands(mu: &[f64]) -> Vec<(f64, f64)> {
-    let rates: Vec<f64> = mu
-        .iter()
-        .filter(|m| **m > 0.0)
-        .map(|m| -(1.0 - ETA * m).ln())
-        .collect();
-    mu.iter()
-        .map(|&m| {
-            if m <= 0.0 {
-                return (f64::NAN, f64::NAN);
-            }
-            let r = -(1.0 - ETA * m).ln();
-            let below = rates
-                .iter()
-                .filter(|&&q| q < r)
-                .fold(0.0f64, |a, &q| a.max(q));
-            let above = rates
-                .iter()
-                .filter(|&&q| q > r)
-                .fold(f64::INFINITY, |a, &q| a.min(q));
-            let low = (below / r).sqrt();
-            let high = if above.is_finite() {
-                (above / r).sqrt()
-            } else {
-                1.0 / low
-            };
-            (low, high)
-        })
-        .collect()
-}
-
-/// An interval of a ratio as positions in its band (log(x)/log(h) above 1, log(x)/-log(l)
-/// below).
-fn band_position(iv: (f64, f64, f64), band: (f64, f64)) -> (f64, f64, f64) {
-    let pos = |x: f64| {
-        if x >= 1.0 {
-            x.ln() / band.1.ln()
-        } else {
-            x.ln() / -band.0.ln()
-        }
-    };
-    (pos(iv.0), pos(iv.1), pos(iv.2))
 }
 
 fn interval(values: &[f64]) -> (f64, f64, f64) {

@@ -33,6 +33,7 @@ pub fn all_claims() -> Vec<&'static dyn Claim> {
         &safran_shamir::CertifiedSpuriousMinima,
         &telgarsky::LowRotation,
         &su_yang::RiskFloor,
+        &su_yang::WidthNLogN,
     ]
 }
 

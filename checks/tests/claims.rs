@@ -250,6 +250,8 @@ mod song_et_al;
 mod su_yang;
 #[path = "claims/su_yang_risk_floor.rs"]
 mod su_yang_risk_floor;
+#[path = "claims/su_yang_width.rs"]
+mod su_yang_width;
 #[path = "claims/vempala_wilmes.rs"]
 mod vempala_wilmes;
 #[path = "claims/zhou_ge_jin.rs"]

@@ -9,14 +9,18 @@
 //! * [`risk_floor`]: with a target in several learned and null degrees in one run, each learned
 //!   component decays at its own rate and the risk falls to the null components' energy (the
 //!   low-rank approximation error), at every n of the scan with m = 2 n ln n.
+//! * [`width_n_log_n`]: at m = 3 n ln n (one constant) the degree-4 rate error does not grow
+//!   with n over the tested range, and each n's rate is in its band; a width n/4 is not.
 
 mod bands;
 mod eigenspace_rates;
 mod gd_sphere;
 mod risk_floor;
+mod width_n_log_n;
 
 pub use eigenspace_rates::{EIGENSPACE_RATES_ID, EigenspaceRates, first_layer_eigenvalues};
 pub use risk_floor::{RISK_FLOOR_ID, RiskFloor};
+pub use width_n_log_n::{WIDTH_ID, WidthNLogN};
 
 /// The citation every su2019 claim carries.
 pub(crate) const PAPER: &str = "Su & Yang, On Learning Over-parameterized Neural Networks: A \

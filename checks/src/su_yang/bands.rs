@@ -35,6 +35,18 @@ pub(super) fn identification_bands(mu: &[f64], eta: f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// A ratio's position in its band: log(x)/log(h) above 1, log(x)/-log(l) below (NaN for x <= 0).
+pub(super) fn ratio_position(x: f64, band: (f64, f64)) -> f64 {
+    if x.is_nan() || x <= 0.0 {
+        return f64::NAN;
+    }
+    if x >= 1.0 {
+        x.ln() / band.1.ln()
+    } else {
+        x.ln() / -band.0.ln()
+    }
+}
+
 /// An interval of a ratio as positions in its band: log(x) / log(h) above 1, log(x) / -log(l)
 /// below (monotone, so the band maps to [-1, 1]); NaN for non-positive ratios.
 pub(super) fn band_position(iv: (f64, f64, f64), band: (f64, f64)) -> (f64, f64, f64) {

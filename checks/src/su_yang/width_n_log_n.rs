@@ -10,9 +10,11 @@
 //! error near its smallest-n level (flat, not growing) at n = 120 and 240.
 
 use super::PAPER;
+use super::bands::{identification_bands, ratio_position};
 use super::first_layer_eigenvalues;
 use super::gd_sphere::{D, Setting, log_slope, run};
-use crate::stats::{interval_envelope, mean_interval_or_nan};
+use crate::kit::LEVEL;
+use crate::stats::{interval_envelope, linear_fit, mean_interval_or_nan};
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, Outcome,
     PlotSpec, Profile, RunContext, Table,
@@ -149,7 +151,7 @@ impl Claim for WidthNLogN {
         let ns = sizes(ctx.profile);
         let mu = first_layer_eigenvalues(D, 6);
         let steps = horizon(mu[DEGREE], HORIZON);
-        let band = identification_bands(&mu)[DEGREE];
+        let band = identification_bands(&mu, ETA)[DEGREE];
         let fixed_m = width(ns[0]);
         // (label, n, m, replicate)
         let mut cells: Vec<(String, usize, usize, u64)> = Vec::new();
@@ -216,9 +218,9 @@ impl Claim for WidthNLogN {
                 c.1.into(),
                 c.2.into(),
                 ratio.into(),
-                position(ratio, band).into(),
+                ratio_position(ratio, band).into(),
                 kr.into(),
-                position(kr, band).into(),
+                ratio_position(kr, band).into(),
             ]);
             if !c.0.starts_with("fixed") {
                 for (t, b) in p.coef.iter().enumerate() {
@@ -243,7 +245,7 @@ impl Claim for WidthNLogN {
         let pos_of = |label: &str| -> Vec<f64> {
             of(label, &ratios)
                 .into_iter()
-                .map(|x| position(x, band))
+                .map(|x| ratio_position(x, band))
                 .collect()
         };
         let mut summary = Table::new(
@@ -470,63 +472,9 @@ fn unit<R: Rng>(rng: &mut R) -> Vec<f64> {
     v.into_iter().map(|a| a / s).collect()
 }
 
-/// Least-squares slope of y on x.
+/// Least-squares slope of y on x (NaN where no line can be fitted).
 fn slope(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let xm = x.iter().sum::<f64>() / n;
-    let ym = y.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - xm) * (b - ym);
-        sxx += (a - xm) * (a - xm);
-    }
-    sxy / sxx
-}
-
-/// The identification band [l_k, h_k] of each learned degree's rate ratio: the geometric
-/// midpoints between r_k = -log(1 - eta mu_k) and the nearest smaller and larger nonzero rates
-/// of the kernel over degrees 0..=6 (as su2019.eigenspace-rates).
-fn identification_bands(mu: &[f64]) -> Vec<(f64, f64)> {
-    let rates: Vec<f64> = mu
-        .iter()
-        .filter(|m| **m > 0.0)
-        .map(|m| -(1.0 - ETA * m).ln())
-        .collect();
-    mu.iter()
-        .map(|&m| {
-            if m <= 0.0 {
-                return (f64::NAN, f64::NAN);
-            }
-            let r = -(1.0 - ETA * m).ln();
-            let below = rates
-                .iter()
-                .filter(|&&q| q < r)
-                .fold(0.0f64, |a, &q| a.max(q));
-            let above = rates
-                .iter()
-                .filter(|&&q| q > r)
-                .fold(f64::INFINITY, |a, &q| a.min(q));
-            let low = (below / r).sqrt();
-            let high = if above.is_finite() {
-                (above / r).sqrt()
-            } else {
-                1.0 / low
-            };
-            (low, high)
-        })
-        .collect()
-}
-
-/// A ratio's position in its band: log(x)/log(h) above 1, log(x)/-log(l) below (NaN for x <= 0).
-fn position(x: f64, band: (f64, f64)) -> f64 {
-    if x.is_nan() || x <= 0.0 {
-        return f64::NAN;
-    }
-    if x >= 1.0 {
-        x.ln() / band.1.ln()
-    } else {
-        x.ln() / -band.0.ln()
-    }
+    linear_fit(x, y, LEVEL).map_or(f64::NAN, |f| f.slope)
 }
 
 fn interval(values: &[f64]) -> (f64, f64, f64) {

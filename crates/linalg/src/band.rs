@@ -336,30 +336,7 @@ pub(crate) fn two_stage_eigenvalues(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_matrices::{clustered, graded, low_rank, symmetric};
-    use faer::diag::Diag;
-    use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
-
-    fn faer_values(a: MatRef<'_, f64>) -> Vec<f64> {
-        let n = a.nrows();
-        let mut s = Diag::<f64>::zeros(n);
-        let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
-            n,
-            ComputeEigenvectors::No,
-            Par::Seq,
-            Default::default(),
-        ));
-        self_adjoint_evd(
-            a,
-            s.as_mut(),
-            None,
-            Par::Seq,
-            MemStack::new(&mut buffer),
-            Default::default(),
-        )
-        .unwrap();
-        s.column_vector().iter().copied().collect()
-    }
+    use crate::test_matrices::{clustered, faer_eigenvalues, graded, low_rank, symmetric};
 
     /// Both routes are backward stable (each spectrum is exact for A + E, ||E||_2 <= c n eps
     /// ||A||_2), so by Weyl they agree to 2 c n eps ||A|| (c = 4; ||A||_F bounds ||A||_2).
@@ -368,7 +345,7 @@ mod tests {
         let ours = two_stage_eigenvalues(a.as_ref(), b, Par::Seq).unwrap();
         let one_stage =
             crate::tridiag::blocked_evd(a.as_ref(), None, crate::tridiag::PANEL, Par::Seq).unwrap();
-        let theirs = faer_values(a.as_ref());
+        let theirs = faer_eigenvalues(a.as_ref());
         let tol = 8.0 * n as f64 * f64::EPSILON * a.norm_l2();
         assert_eq!(ours.len(), n);
         for k in 0..n {

@@ -1,6 +1,31 @@
 //! Test inputs shared by the eigen modules' unit tests.
 
-use faer::Mat;
+use faer::diag::Diag;
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
+use faer::{Mat, MatRef, Par};
+
+/// The reference spectrum: faer's own unblocked self-adjoint EVD, values only, ascending.
+pub(crate) fn faer_eigenvalues(a: MatRef<'_, f64>) -> Vec<f64> {
+    let n = a.nrows();
+    let mut s = Diag::<f64>::zeros(n);
+    let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
+        n,
+        ComputeEigenvectors::No,
+        Par::Seq,
+        Default::default(),
+    ));
+    self_adjoint_evd(
+        a,
+        s.as_mut(),
+        None,
+        Par::Seq,
+        MemStack::new(&mut buffer),
+        Default::default(),
+    )
+    .unwrap();
+    s.column_vector().iter().copied().collect()
+}
 
 /// A reproducible symmetric matrix with a spread spectrum (entries in [-1, 1), xorshift64 from
 /// `seed`; no dependency on rand so the linalg tests stay self-contained).

@@ -284,29 +284,7 @@ fn back_transform(t: &Tridiagonal, u: MatMut<'_, f64>, par: Par) {
 mod tests {
     use super::*;
     use crate::residual::{orthogonality_error, symmetric_reconstruction_residual};
-    use crate::test_matrices::symmetric;
-    use faer::linalg::evd::self_adjoint_evd;
-
-    fn unblocked_values(a: MatRef<'_, f64>) -> Vec<f64> {
-        let n = a.nrows();
-        let mut s = Diag::<f64>::zeros(n);
-        let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
-            n,
-            ComputeEigenvectors::No,
-            Par::Seq,
-            Default::default(),
-        ));
-        self_adjoint_evd(
-            a,
-            s.as_mut(),
-            None,
-            Par::Seq,
-            MemStack::new(&mut buffer),
-            Default::default(),
-        )
-        .unwrap();
-        s.column_vector().iter().copied().collect()
-    }
+    use crate::test_matrices::{faer_eigenvalues, symmetric};
 
     /// Orders and panels chosen to hit every edge: n below, at and just above the panel, odd n,
     /// a last panel of one column, and panels wider than the matrix.
@@ -330,7 +308,7 @@ mod tests {
         for (n, panel) in CASES.into_iter().chain([(250, PANEL), (301, 16)]) {
             let a = symmetric(n, n as u64 + 3 * panel as u64);
             let ours = blocked_evd(a.as_ref(), None, panel, Par::Seq).unwrap();
-            let theirs = unblocked_values(a.as_ref());
+            let theirs = faer_eigenvalues(a.as_ref());
             // Both are backward stable: each is the exact spectrum of A + E with
             // ||E||_2 <= c n eps ||A||_2, so by Weyl they agree to 2 c n eps ||A||_2 (c = 4,
             // and ||A||_F bounds ||A||_2).
@@ -393,7 +371,7 @@ mod tests {
         assert!(e.residual <= bound && e.orthogonality <= bound, "{e:?}");
         let v = crate::sym_eigenvalues(a.as_ref(), Par::Seq).unwrap();
         assert!(v.trace_error <= bound && v.frobenius_error <= bound);
-        let theirs = unblocked_values(a.as_ref());
+        let theirs = faer_eigenvalues(a.as_ref());
         let tol = 8.0 * n as f64 * f64::EPSILON * a.norm_l2();
         for ((x, y), z) in v.values.iter().zip(&e.values).zip(&theirs) {
             assert!((x - z).abs() <= tol && (y - z).abs() <= tol);

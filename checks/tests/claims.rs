@@ -10,9 +10,28 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use overparam_checks::{
-    ClaimInfo, CriterionKind, NoProgress, Outcome, Profile, RunContext, Verdict, all_claims,
-    find_claim,
+    ClaimInfo, CriterionKind, NoProgress, Outcome, Profile, RunContext, Table, Value, Verdict,
+    all_claims, find_claim,
 };
+
+/// A numeric cell of an evidence table, NaN where it is not a number.
+pub(crate) fn field(t: &Table, row: &[Value], column: &str) -> f64 {
+    row[t.column(column).unwrap()].as_f64().unwrap_or(f64::NAN)
+}
+
+/// The mean of `quantity` for `run` in a claim's `intervals` table (the su2019 claims').
+pub(crate) fn interval_mean(o: &Outcome, run: &str, quantity: &str) -> f64 {
+    let t = o.table("intervals").expect("intervals table");
+    let row = t
+        .rows
+        .iter()
+        .find(|r| {
+            r[t.column("run").unwrap()].to_csv_field() == run
+                && r[t.column("quantity").unwrap()].to_csv_field() == quantity
+        })
+        .unwrap_or_else(|| panic!("{run} {quantity}"));
+    field(t, row, "mean")
+}
 
 /// Each claim runs once per test binary; the tests below read its outcome. Tests run on several
 /// threads: the first to ask for a claim runs it and the others wait for that run (a per-claim

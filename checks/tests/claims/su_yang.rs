@@ -1,6 +1,6 @@
 //! Su & Yang (NeurIPS 2019): per-degree rates of GD on a wide two-layer ReLU net on the sphere.
 
-use crate::outcome;
+use crate::{field, outcome};
 use overparam_checks::{Outcome, Table, Value};
 
 const ID: &str = overparam_checks::su_yang::EIGENSPACE_RATES_ID;
@@ -8,10 +8,6 @@ claim_tests!(ID);
 
 fn summary(o: &Outcome) -> &Table {
     o.table("rates_by_degree").expect("rates_by_degree table")
-}
-
-fn field(t: &Table, row: &[Value], column: &str) -> f64 {
-    row[t.column(column).unwrap()].as_f64().unwrap_or(f64::NAN)
 }
 
 fn run_row<'a>(t: &'a Table, run: &str) -> &'a [Value] {

@@ -1,29 +1,11 @@
 //! Su & Yang (NeurIPS 2019): with a target in learned and null degrees in one run, the risk falls
 //! to the null components' energy on the sample, each learned component at its own rate.
 
-use crate::outcome;
-use overparam_checks::{Outcome, Table, Value};
+use crate::{field, interval_mean, outcome};
+use overparam_checks::Outcome;
 
 const ID: &str = overparam_checks::su_yang::RISK_FLOOR_ID;
 claim_tests!(ID);
-
-fn field(t: &Table, row: &[Value], column: &str) -> f64 {
-    row[t.column(column).unwrap()].as_f64().unwrap_or(f64::NAN)
-}
-
-/// The mean of `quantity` for `run` in the intervals table.
-fn mean(o: &Outcome, run: &str, quantity: &str) -> f64 {
-    let t = o.table("intervals").expect("intervals table");
-    let row = t
-        .rows
-        .iter()
-        .find(|r| {
-            r[t.column("run").unwrap()].to_csv_field() == run
-                && r[t.column("quantity").unwrap()].to_csv_field() == quantity
-        })
-        .unwrap_or_else(|| panic!("{run} {quantity}"));
-    field(t, row, "mean")
-}
 
 /// The replicates' mean of a column of the replicates table for `run`.
 fn replicate_mean(o: &Outcome, run: &str, column: &str) -> f64 {
@@ -52,11 +34,11 @@ fn controls_fail_for_the_stated_reason() {
         beta3_bias.is_finite() && beta3_bias < 0.6,
         "bias degree-3 coefficient at T {beta3_bias}"
     );
-    let gap = mean(&o, "bias,n=120", "floor_gap");
+    let gap = interval_mean(&o, "bias,n=120", "floor_gap");
     assert!(gap > -1.0 && gap < -0.5, "bias floor gap {gap}");
-    let k4 = mean(&o, "narrow,n=120", "rate_ratio_k4");
+    let k4 = interval_mean(&o, "narrow,n=120", "rate_ratio_k4");
     assert!(k4 > 0.0 && k4 < 0.6, "narrow degree-4 ratio {k4}");
-    let k2 = mean(&o, "narrow,n=120", "rate_ratio_k2");
+    let k2 = interval_mean(&o, "narrow,n=120", "rate_ratio_k2");
     assert!((k2 - 1.0).abs() < 0.35, "narrow degree-2 ratio {k2}");
 }
 
@@ -65,9 +47,9 @@ fn controls_fail_for_the_stated_reason() {
 #[test]
 fn floor_gap_is_a_small_leak_that_shrinks_with_n() {
     let o = outcome(ID);
-    let a = mean(&o, "n=120", "floor_gap");
-    let b = mean(&o, "n=240", "floor_gap");
+    let a = interval_mean(&o, "n=120", "floor_gap");
+    let b = interval_mean(&o, "n=240", "floor_gap");
     assert!(a < 0.0 && a > -0.15 && b < 0.0 && b > a, "{a} {b}");
-    let pred = mean(&o, "n=240", "predicted_gap");
+    let pred = interval_mean(&o, "n=240", "predicted_gap");
     assert!(pred.abs() < 0.02, "predicted remaining {pred}");
 }

@@ -1,29 +1,10 @@
 //! Su & Yang (NeurIPS 2019): at width m = 3 n ln n the degree-4 rate error does not grow with n
 //! over n = 60..240, and a width m = n/4 leaves the kernel regime.
 
-use crate::outcome;
-use overparam_checks::{Outcome, Table, Value};
+use crate::{interval_mean, outcome};
 
 const ID: &str = overparam_checks::su_yang::WIDTH_ID;
 claim_tests!(ID);
-
-fn field(t: &Table, row: &[Value], column: &str) -> f64 {
-    row[t.column(column).unwrap()].as_f64().unwrap_or(f64::NAN)
-}
-
-/// The mean of `quantity` for `run` in the intervals table.
-fn mean(o: &Outcome, run: &str, quantity: &str) -> f64 {
-    let t = o.table("intervals").expect("intervals table");
-    let row = t
-        .rows
-        .iter()
-        .find(|r| {
-            r[t.column("run").unwrap()].to_csv_field() == run
-                && r[t.column("quantity").unwrap()].to_csv_field() == quantity
-        })
-        .unwrap_or_else(|| panic!("{run} {quantity}"));
-    field(t, row, "mean")
-}
 
 /// The narrow control fails because the net at m = n/4 learns degree 4 about 3 times too
 /// slowly (finite and positive, not diverging) while the infinite-width kernel on the same
@@ -33,9 +14,9 @@ fn narrow_control_fails_for_the_stated_reason() {
     let o = outcome(ID);
     for n in [120, 240] {
         let run = format!("narrow,n={n}");
-        let r = mean(&o, &run, "rate_ratio_k4");
+        let r = interval_mean(&o, &run, "rate_ratio_k4");
         assert!(r > 0.1 && r < 0.5, "{run} net ratio {r}");
-        let k = mean(&o, &run, "kernel_ratio_k4");
+        let k = interval_mean(&o, &run, "kernel_ratio_k4");
         assert!((k - 1.0).abs() < 0.15, "{run} kernel ratio {k}");
     }
 }
@@ -45,11 +26,11 @@ fn narrow_control_fails_for_the_stated_reason() {
 #[test]
 fn rate_error_shrinks_at_n_log_n_width_and_stays_at_fixed_width() {
     let o = outcome(ID);
-    let a = mean(&o, "n=60", "position_k4").abs();
-    let b = mean(&o, "n=240", "position_k4").abs();
+    let a = interval_mean(&o, "n=60", "position_k4").abs();
+    let b = interval_mean(&o, "n=240", "position_k4").abs();
     assert!(b < a, "|position| n=60 {a}, n=240 {b}");
-    let slope = mean(&o, "m=3nln(n)", "slope_abs_position_vs_ln_n");
+    let slope = interval_mean(&o, "m=3nln(n)", "slope_abs_position_vs_ln_n");
     assert!(slope < 0.0, "slope {slope}");
-    let fixed = mean(&o, "fixed,n=240", "position_k4").abs();
+    let fixed = interval_mean(&o, "fixed,n=240", "position_k4").abs();
     assert!(fixed > b, "fixed-width |position| at n=240 {fixed} vs {b}");
 }

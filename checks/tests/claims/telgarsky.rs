@@ -1,11 +1,7 @@
 //! Telgarsky (ICLR 2023): margins near initialisation and with norm-only inner weights.
 
-use crate::outcome;
+use crate::{field, outcome};
 use overparam_checks::{Outcome, Table, Value};
-
-fn field(t: &Table, row: &[Value], column: &str) -> f64 {
-    row[t.column(column).unwrap()].as_f64().unwrap_or(f64::NAN)
-}
 
 fn control<'a>(o: &'a Outcome, name: &str) -> &'a overparam_checks::Control {
     o.controls.iter().find(|c| c.name == name).unwrap()

@@ -1,14 +1,10 @@
 //! Vempala & Wilmes (COLT 2019): spectral bias of GD on the output layer of random ReLU units.
 
-use crate::outcome;
+use crate::{field, outcome};
 use overparam_checks::{Outcome, Table, Value};
 
 const ID: &str = overparam_checks::vempala_wilmes::SPECTRAL_BIAS_ID;
 claim_tests!(ID);
-
-fn field(t: &Table, row: &[Value], column: &str) -> f64 {
-    row[t.column(column).unwrap()].as_f64().unwrap_or(f64::NAN)
-}
 
 fn summary_row<'a>(o: &'a Outcome, run: &str, quantity: &str) -> (&'a Table, &'a [Value]) {
     let t = o.table("summary").expect("summary table");

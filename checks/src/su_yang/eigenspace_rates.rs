@@ -5,25 +5,21 @@
 
 use super::PAPER;
 use super::bands::{band_position, identification_bands};
+use super::gd_sphere::{D, Sample, antisymmetric_init, descend, log_slope, sample};
 use crate::stats::{interval_envelope, mean_interval_or_nan, welch_difference};
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, Outcome,
     PlotSpec, Profile, RunContext, Table,
 };
-use overparam_kernel::sphere::{
-    DotProductKernel, closed_form_eigenvalues, gegenbauer_normalised, harmonic_dimension,
-};
-use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
+use overparam_kernel::sphere::{DotProductKernel, closed_form_eigenvalues};
 
 pub const EIGENSPACE_RATES_ID: &str = "su2019.eigenspace-rates";
 
 /// The eigenspace-rates claim.
 pub struct EigenspaceRates;
 
-/// Input dimension: data on the circle S^1 (mu_4 = 0.00766 is 3.4 times its value on S^2,
-/// well above the n^-1/2 perturbation of the empirical spectrum at the tested n).
-const D: usize = 2;
+// Input dimension: gd_sphere's D, the circle S^1 (mu_4 = 0.00766 is 3.4 times its value on
+// S^2, well above the n^-1/2 perturbation of the empirical spectrum at the tested n).
 /// Step size of GD on the loss (1/2n) sum_i (y_i - f(x_i))^2.
 const ETA: f64 = 5.0;
 /// Degrees whose eigenvalue is positive (learned) and the null degree.
@@ -178,105 +174,14 @@ fn trajectory(
     replicate: u64,
 ) -> Vec<f64> {
     let mut rng = ctx.seed(EIGENSPACE_RATES_ID, cell, replicate).rng();
-    let z = unit(&mut rng);
-    let e = if bias { D + 1 } else { D };
-    let mut x = vec![0.0; n * e];
-    let mut y = vec![0.0; n];
-    let scale = (harmonic_dimension(D, degree).unwrap() as f64).sqrt();
-    let mut p = Vec::new();
-    for i in 0..n {
-        let u = unit(&mut rng);
-        let t: f64 = u.iter().zip(&z).map(|(a, b)| a * b).sum();
-        gegenbauer_normalised(D, degree, t.clamp(-1.0, 1.0), &mut p);
-        y[i] = scale * p[degree];
-        x[i * e..i * e + D].copy_from_slice(&u);
-        if bias {
-            x[i * e + D] = BETA;
-        }
-    }
-    // antisymmetric init: pairs (w, +1), (w, -1), so f_0 = 0
-    let half = m / 2;
-    let m = 2 * half;
-    let mut w = vec![0.0; m * e];
-    for j in 0..half {
-        for c in 0..e {
-            let v: f64 = StandardNormal.sample(&mut rng);
-            w[j * e + c] = v;
-            w[(j + half) * e + c] = v;
-        }
-    }
-    let sign = |j: usize| if j < half { 1.0 } else { -1.0 };
+    let Sample { x, e, y, .. } = sample(&mut rng, n, &[(degree, 1.0)], bias.then_some(BETA));
+    let w = antisymmetric_init(&mut rng, m, e);
     let yy: f64 = y.iter().map(|a| a * a).sum();
-    let inv = 1.0 / (m as f64).sqrt();
     let mut out = Vec::with_capacity(steps + 1);
-    let mut r = vec![0.0; n];
-    let mut grad = vec![0.0; m * e];
-    for step in 0..=steps {
-        for i in 0..n {
-            let xi = &x[i * e..(i + 1) * e];
-            let mut f = 0.0;
-            for j in 0..m {
-                let pre: f64 = w[j * e..(j + 1) * e]
-                    .iter()
-                    .zip(xi)
-                    .map(|(a, b)| a * b)
-                    .sum();
-                if pre > 0.0 {
-                    f += sign(j) * pre;
-                }
-            }
-            r[i] = y[i] - inv * f;
-        }
+    descend(&x, e, &y, w, ETA, steps, |r| {
         out.push(r.iter().zip(&y).map(|(a, b)| a * b).sum::<f64>() / yy);
-        if step == steps {
-            break;
-        }
-        grad.iter_mut().for_each(|g| *g = 0.0);
-        for i in 0..n {
-            let xi = &x[i * e..(i + 1) * e];
-            for j in 0..m {
-                let wj = &w[j * e..(j + 1) * e];
-                let pre: f64 = wj.iter().zip(xi).map(|(a, b)| a * b).sum();
-                if pre > 0.0 {
-                    let g = &mut grad[j * e..(j + 1) * e];
-                    for c in 0..e {
-                        g[c] += r[i] * xi[c];
-                    }
-                }
-            }
-        }
-        let lr = ETA * inv / n as f64;
-        for j in 0..m {
-            for c in 0..e {
-                w[j * e + c] += lr * sign(j) * grad[j * e + c];
-            }
-        }
-    }
+    });
     out
-}
-
-/// A uniform point on S^(D-1).
-fn unit<R: Rng>(rng: &mut R) -> Vec<f64> {
-    let v: Vec<f64> = (0..D).map(|_| StandardNormal.sample(rng)).collect();
-    let s = v.iter().map(|a| a * a).sum::<f64>().sqrt();
-    v.into_iter().map(|a| a / s).collect()
-}
-
-/// Least-squares slope of log c(t) over t = 0..=T; NaN if any c(t) <= 0 or is not finite.
-fn log_slope(c: &[f64]) -> f64 {
-    if c.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
-        return f64::NAN;
-    }
-    let n = c.len() as f64;
-    let tm = (n - 1.0) / 2.0;
-    let ym = c.iter().map(|v| v.ln()).sum::<f64>() / n;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (t, v) in c.iter().enumerate() {
-        let dt = t as f64 - tm;
-        sxy += dt * (v.ln() - ym);
-        sxx += dt * dt;
-    }
-    sxy / sxx
 }
 
 fn horizon(mu: f64) -> usize {

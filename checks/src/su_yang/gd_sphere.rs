@@ -1,14 +1,17 @@
-//! Shared by the su2019 claims written after `eigenspace-rates`: full-batch GD on the two-layer
-//! ReLU net f(x) = m^-1/2 sum_j a_j relu(w_j . x) (a_j = +-1 fixed in antisymmetric pairs, so
+//! The GD experiment every su2019 claim runs, written once: full-batch GD on the two-layer ReLU
+//! net f(x) = m^-1/2 sum_j a_j relu(w_j . x) (a_j = +-1 fixed in antisymmetric pairs, so
 //! f_0 = 0; w_j ~ N(0, I) trained) on the loss (1/2n) sum_i (y_i - f(x_i))^2, with uniform data
-//! on the circle and a target that is a sum of zonal harmonics in several degrees.
+//! on the circle and a target that is a sum of zonal harmonics in one or several degrees.
+//! [`sample`], [`antisymmetric_init`] and [`descend`] are the steps; [`run`] records the risk
+//! and the component coefficients (the multi-component claims), `su2019.eigenspace-rates`
+//! records its own projection with the same steps.
 
 use crate::RunContext;
 use overparam_kernel::sphere::{gegenbauer_normalised, harmonic_dimension};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-/// Input dimension: the circle S^1 (as `su2019.eigenspace-rates`).
+/// Input dimension: the circle S^1.
 pub(crate) const D: usize = 2;
 
 /// What one run records at every step t = 0..=steps.
@@ -38,64 +41,86 @@ pub(crate) struct Setting<'a> {
     pub steps: usize,
 }
 
-/// One GD run from the seed path (claim, cell, replicate).
-pub(crate) fn run(ctx: &RunContext, claim: &str, cell: &str, replicate: u64, s: &Setting) -> Path {
-    let mut rng = ctx.seed(claim, cell, replicate).rng();
-    let n = s.n;
-    let kc = s.components.len();
-    let dirs: Vec<Vec<f64>> = (0..kc).map(|_| unit(&mut rng)).collect();
-    let e = if s.bias.is_some() { D + 1 } else { D };
+/// One data set: the inputs and the target's component vectors.
+pub(crate) struct Sample {
+    /// The inputs, row-major n x e: x_i on the circle, then beta where there is a bias.
+    pub x: Vec<f64>,
+    /// The input width: D, or D + 1 with a bias coordinate.
+    pub e: usize,
+    /// ys[k * n + i] = a_k Y_k(x_i . z_k), Y_k = sqrt(N(d, k)) P_k (E Y_k^2 = 1).
+    pub ys: Vec<f64>,
+    /// The target y_i = sum_k ys[k * n + i].
+    pub y: Vec<f64>,
+}
+
+/// Draws a direction z_k per component, then n uniform inputs, from `rng` in that order.
+pub(crate) fn sample<R: Rng>(
+    rng: &mut R,
+    n: usize,
+    components: &[(usize, f64)],
+    bias: Option<f64>,
+) -> Sample {
+    let kc = components.len();
+    let dirs: Vec<Vec<f64>> = (0..kc).map(|_| unit(rng)).collect();
+    let e = if bias.is_some() { D + 1 } else { D };
     let mut x = vec![0.0; n * e];
-    // ys[k * n + i] = a_k Y_k(x_i . z_k), Y_k = sqrt(N(d, k)) P_k (E Y_k^2 = 1)
     let mut ys = vec![0.0; kc * n];
     let mut p = Vec::new();
     for i in 0..n {
-        let u = unit(&mut rng);
-        for (k, &(deg, amp)) in s.components.iter().enumerate() {
+        let u = unit(rng);
+        for (k, &(deg, amp)) in components.iter().enumerate() {
             let t: f64 = u.iter().zip(&dirs[k]).map(|(a, b)| a * b).sum();
             gegenbauer_normalised(D, deg, t.clamp(-1.0, 1.0), &mut p);
             let scale = (harmonic_dimension(D, deg).unwrap() as f64).sqrt();
             ys[k * n + i] = amp * scale * p[deg];
         }
         x[i * e..i * e + D].copy_from_slice(&u);
-        if let Some(beta) = s.bias {
+        if let Some(beta) = bias {
             x[i * e + D] = beta;
         }
     }
     let y: Vec<f64> = (0..n)
         .map(|i| (0..kc).map(|k| ys[k * n + i]).sum())
         .collect();
-    let null_energy = (0..n)
-        .map(|i| {
-            let v: f64 = (0..kc).filter(|&k| s.null[k]).map(|k| ys[k * n + i]).sum();
-            v * v
-        })
-        .sum::<f64>()
-        / (2.0 * n as f64);
-    let mut gram = vec![0.0; kc * kc];
-    for a in 0..kc {
-        for b in 0..kc {
-            gram[a * kc + b] = (0..n).map(|i| ys[a * n + i] * ys[b * n + i]).sum::<f64>();
-        }
-    }
-    let chol = cholesky(&gram, kc);
-    let half = s.m / 2;
-    let m = 2 * half;
-    let mut w = vec![0.0; m * e];
+    Sample { x, e, ys, y }
+}
+
+/// The first layer of width 2 floor(m / 2), row-major: pairs (w_j, +1), (w_j, -1) with the same
+/// w_j ~ N(0, I_e), so f_0 = 0.
+pub(crate) fn antisymmetric_init<R: Rng>(rng: &mut R, m: usize, e: usize) -> Vec<f64> {
+    let half = m / 2;
+    let mut w = vec![0.0; 2 * half * e];
     for j in 0..half {
         for c in 0..e {
-            let v: f64 = StandardNormal.sample(&mut rng);
+            let v: f64 = StandardNormal.sample(rng);
             w[j * e + c] = v;
             w[(j + half) * e + c] = v;
         }
     }
+    w
+}
+
+/// `steps` full-batch GD steps of size `eta` on the first layer `w` (from
+/// [`antisymmetric_init`]: the first half of the rows has a_j = +1, the second a_j = -1), with
+/// inputs `x` (row-major, width e) and target `y`; `observe` sees the residual r_t = y - f_t at
+/// every t = 0..=steps.
+pub(crate) fn descend(
+    x: &[f64],
+    e: usize,
+    y: &[f64],
+    mut w: Vec<f64>,
+    eta: f64,
+    steps: usize,
+    mut observe: impl FnMut(&[f64]),
+) {
+    let n = y.len();
+    let m = w.len() / e;
+    let half = m / 2;
     let sign = |j: usize| if j < half { 1.0 } else { -1.0 };
     let inv = 1.0 / (m as f64).sqrt();
-    let mut risk = Vec::with_capacity(s.steps + 1);
-    let mut coef = Vec::with_capacity(s.steps + 1);
     let mut r = vec![0.0; n];
     let mut grad = vec![0.0; m * e];
-    for step in 0..=s.steps {
+    for step in 0..=steps {
         for i in 0..n {
             let xi = &x[i * e..(i + 1) * e];
             let mut f = 0.0;
@@ -111,12 +136,8 @@ pub(crate) fn run(ctx: &RunContext, claim: &str, cell: &str, replicate: u64, s: 
             }
             r[i] = y[i] - inv * f;
         }
-        risk.push(r.iter().map(|v| v * v).sum::<f64>() / (2.0 * n as f64));
-        let rhs: Vec<f64> = (0..kc)
-            .map(|k| (0..n).map(|i| ys[k * n + i] * r[i]).sum())
-            .collect();
-        coef.push(solve(&chol, kc, &rhs));
-        if step == s.steps {
+        observe(&r);
+        if step == steps {
             break;
         }
         grad.iter_mut().for_each(|g| *g = 0.0);
@@ -133,13 +154,45 @@ pub(crate) fn run(ctx: &RunContext, claim: &str, cell: &str, replicate: u64, s: 
                 }
             }
         }
-        let lr = s.eta * inv / n as f64;
+        let lr = eta * inv / n as f64;
         for j in 0..m {
             for c in 0..e {
                 w[j * e + c] += lr * sign(j) * grad[j * e + c];
             }
         }
     }
+}
+
+/// One GD run from the seed path (claim, cell, replicate).
+pub(crate) fn run(ctx: &RunContext, claim: &str, cell: &str, replicate: u64, s: &Setting) -> Path {
+    let mut rng = ctx.seed(claim, cell, replicate).rng();
+    let n = s.n;
+    let kc = s.components.len();
+    let Sample { x, e, ys, y } = sample(&mut rng, n, s.components, s.bias);
+    let null_energy = (0..n)
+        .map(|i| {
+            let v: f64 = (0..kc).filter(|&k| s.null[k]).map(|k| ys[k * n + i]).sum();
+            v * v
+        })
+        .sum::<f64>()
+        / (2.0 * n as f64);
+    let mut gram = vec![0.0; kc * kc];
+    for a in 0..kc {
+        for b in 0..kc {
+            gram[a * kc + b] = (0..n).map(|i| ys[a * n + i] * ys[b * n + i]).sum::<f64>();
+        }
+    }
+    let chol = cholesky(&gram, kc);
+    let w = antisymmetric_init(&mut rng, s.m, e);
+    let mut risk = Vec::with_capacity(s.steps + 1);
+    let mut coef = Vec::with_capacity(s.steps + 1);
+    descend(&x, e, &y, w, s.eta, s.steps, |r| {
+        risk.push(r.iter().map(|v| v * v).sum::<f64>() / (2.0 * n as f64));
+        let rhs: Vec<f64> = (0..kc)
+            .map(|k| (0..n).map(|i| ys[k * n + i] * r[i]).sum())
+            .collect();
+        coef.push(solve(&chol, kc, &rhs));
+    });
     gram.iter_mut().for_each(|g| *g /= n as f64);
     Path {
         risk,
@@ -229,6 +282,48 @@ pub(crate) fn log_slope(c: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{NoProgress, Profile};
+
+    /// The two ways the claims read one run agree: `run`'s least-squares coefficient of a
+    /// single-component target (`su2019.width-n-log-n`) and the projection <r_t, y> / <y, y>
+    /// that `su2019.eigenspace-rates` records from the same sample, initialisation and steps.
+    #[test]
+    fn run_and_the_single_target_projection_read_the_same_descent() {
+        let ctx = RunContext {
+            profile: Profile::Quick,
+            master_seed: 3,
+            progress: &NoProgress,
+        };
+        let components = [(2, 1.0)];
+        let s = Setting {
+            n: 24,
+            m: 50,
+            eta: 5.0,
+            components: &components,
+            null: &[false],
+            bias: None,
+            steps: 6,
+        };
+        let path = run(&ctx, "test", "cell", 1, &s);
+        let mut rng = ctx.seed("test", "cell", 1).rng();
+        let Sample { x, e, y, .. } = sample(&mut rng, s.n, &components, None);
+        let w = antisymmetric_init(&mut rng, s.m, e);
+        let yy: f64 = y.iter().map(|a| a * a).sum();
+        let mut c = Vec::new();
+        descend(&x, e, &y, w, s.eta, s.steps, |r| {
+            c.push(r.iter().zip(&y).map(|(a, b)| a * b).sum::<f64>() / yy);
+        });
+        assert_eq!(c.len(), s.steps + 1);
+        assert_eq!(c[0], 1.0, "f_0 = 0: the residual starts at the target");
+        for (t, (b, ct)) in path.coef.iter().zip(&c).enumerate() {
+            assert!((b[0] - ct).abs() < 1e-12, "t = {t}: {} vs {ct}", b[0]);
+        }
+        assert!(
+            c[s.steps] < 0.999,
+            "the component is learned: {}",
+            c[s.steps]
+        );
+    }
 
     #[test]
     fn cholesky_solve_inverts_a_small_spd_system() {

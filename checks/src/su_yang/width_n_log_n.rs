@@ -12,16 +12,13 @@
 use super::PAPER;
 use super::bands::{identification_bands, ratio_position};
 use super::first_layer_eigenvalues;
-use super::gd_sphere::{D, Setting, log_slope, run};
+use super::gd_sphere::{D, Sample, Setting, log_slope, run, sample};
 use crate::kit::LEVEL;
 use crate::stats::{interval_envelope, linear_fit, mean_interval_or_nan};
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, Outcome,
     PlotSpec, Profile, RunContext, Table,
 };
-use overparam_kernel::sphere::{gegenbauer_normalised, harmonic_dimension};
-use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
 
 pub const WIDTH_ID: &str = "su2019.width-n-log-n";
 
@@ -418,24 +415,13 @@ fn kernel_ratio(
     log_rate: f64,
 ) -> f64 {
     let mut rng = ctx.seed(WIDTH_ID, cell, replicate).rng();
-    let z = unit(&mut rng);
-    let scale = (harmonic_dimension(D, DEGREE).unwrap() as f64).sqrt();
-    let mut p = Vec::new();
-    let mut x = Vec::with_capacity(n);
-    let mut y = vec![0.0; n];
-    for yi in y.iter_mut() {
-        let u = unit(&mut rng);
-        let t: f64 = u.iter().zip(&z).map(|(a, b)| a * b).sum();
-        gegenbauer_normalised(D, DEGREE, t.clamp(-1.0, 1.0), &mut p);
-        *yi = scale * p[DEGREE];
-        x.push(u);
-    }
+    let Sample { x, e, y, .. } = sample(&mut rng, n, &COMPONENTS, None);
     let mut h = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..n {
-            let t: f64 = x[i]
+            let t: f64 = x[i * e..(i + 1) * e]
                 .iter()
-                .zip(&x[j])
+                .zip(&x[j * e..(j + 1) * e])
                 .map(|(a, b)| a * b)
                 .sum::<f64>()
                 .clamp(-1.0, 1.0);
@@ -464,13 +450,6 @@ fn kernel_ratio(
         }
     }
     log_slope(&c) / log_rate
-}
-
-/// A uniform point on S^(D-1), drawn as gd_sphere draws it.
-fn unit<R: Rng>(rng: &mut R) -> Vec<f64> {
-    let v: Vec<f64> = (0..D).map(|_| StandardNormal.sample(rng)).collect();
-    let s = v.iter().map(|a| a * a).sum::<f64>().sqrt();
-    v.into_iter().map(|a| a / s).collect()
 }
 
 /// Least-squares slope of y on x (NaN where no line can be fitted).

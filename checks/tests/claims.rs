@@ -167,6 +167,30 @@ pub(crate) fn assert_every_declared_control_fails(id: &str) {
     );
 }
 
+/// Every interval criterion of the claim's run, criteria and controls (and every one named in
+/// `ends`: one-sided tests on an interval's end), records its interval's confidence level, and
+/// that level is one of `levels` (the levels the claim's docs state).
+pub(crate) fn assert_interval_levels(id: &str, levels: &[f64], ends: &[&str]) {
+    let o = outcome(id);
+    let wrong: Vec<String> = o
+        .criteria
+        .iter()
+        .chain(o.controls.iter().map(|c| &c.criterion))
+        .filter(|c| {
+            matches!(
+                c.comparator,
+                overparam_checks::Comparator::IntervalWithin { .. }
+            ) || ends.contains(&c.name.as_str())
+        })
+        .filter(|c| !c.level.is_some_and(|l| levels.contains(&l)))
+        .map(|c| format!("{} (level {:?})", c.name, c.level))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{id}: intervals without one of the levels {levels:?}: {wrong:?}"
+    );
+}
+
 /// The tests every claim gets, from its id alone: it passes, its criteria and controls are the
 /// declared ones, each declared control fails, and its design (false-failure rate, rules) is
 /// declared.

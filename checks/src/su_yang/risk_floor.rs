@@ -439,9 +439,15 @@ impl Claim for RiskFloor {
         let (learn_est, learn_iv) = interval_envelope(&learned_iv, 1.0);
         let (floor_est, floor_env) = interval_envelope(&floor_iv, 0.0);
         let criteria = vec![
-            RATES.check_interval(pos_est, pos_iv),
-            LEARNED_CRIT.check_interval(learn_est, learn_iv),
-            FLOOR.check_interval(floor_est, floor_env),
+            RATES
+                .check_interval(pos_est, pos_iv)
+                .with_level(1.0 - ALPHA),
+            LEARNED_CRIT
+                .check_interval(learn_est, learn_iv)
+                .with_level(1.0 - ALPHA),
+            FLOOR
+                .check_interval(floor_est, floor_env)
+                .with_level(1.0 - ALPHA),
         ];
         let controls = vec![
             Control::new(
@@ -449,6 +455,7 @@ impl Claim for RiskFloor {
                 BIAS.doc,
                 FLOOR
                     .check_interval(bias.0, (bias.1, bias.2))
+                    .with_level(1.0 - ALPHA)
                     .with_detail(format!("inputs (x, 1/2), n = {n0}")),
             ),
             Control::new(
@@ -456,6 +463,7 @@ impl Claim for RiskFloor {
                 NARROW.doc,
                 RATES
                     .check_interval(narrow_est, narrow_iv)
+                    .with_level(1.0 - ALPHA)
                     .with_detail(format!("m = n/4 = {}, n = {n0}", n0 / 4)),
             ),
         ];

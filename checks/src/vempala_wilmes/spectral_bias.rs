@@ -646,12 +646,20 @@ impl Claim for SpectralBias {
                 }
             }
         }
+        // every interval (and the order test's lower ends) is a t-interval at 1 - ALPHA
         let criteria = vec![
-            RATES.check_interval(rate_est, rate_band),
-            ORDER.check(order_low),
-            LEARNED_CRIT.check_interval(learn_est, learn_band),
-            RISK.check_interval(excess.0, (excess.1, excess.2)),
-            NULL_CRIT.check_interval(null.0, (null.1, null.2)),
+            RATES
+                .check_interval(rate_est, rate_band)
+                .with_level(1.0 - ALPHA),
+            ORDER.check(order_low).with_level(1.0 - ALPHA),
+            LEARNED_CRIT
+                .check_interval(learn_est, learn_band)
+                .with_level(1.0 - ALPHA),
+            RISK.check_interval(excess.0, (excess.1, excess.2))
+                .with_level(1.0 - ALPHA),
+            NULL_CRIT
+                .check_interval(null.0, (null.1, null.2))
+                .with_level(1.0 - ALPHA),
             EIGEN_RESIDUAL.check(residual),
             CLOSED_FORM.check(cf_gap),
         ];
@@ -661,6 +669,7 @@ impl Claim for SpectralBias {
                 ODD_TARGET.doc,
                 LEARNED_CRIT
                     .check_interval(odd.0, (odd.1, odd.2))
+                    .with_level(1.0 - ALPHA)
                     .with_detail("target y_3 alone, learned fraction at t = 3 / r_4"),
             ),
             Control::new(
@@ -668,6 +677,7 @@ impl Claim for SpectralBias {
                 BIAS.doc,
                 NULL_CRIT
                     .check_interval(bias_null.0, (bias_null.1, bias_null.2))
+                    .with_level(1.0 - ALPHA)
                     .with_detail("inputs (x, 1) / sqrt 2, degree-3 column at t = 3 / r_4"),
             ),
             Control::new(
@@ -675,6 +685,7 @@ impl Claim for SpectralBias {
                 NARROW.doc,
                 LEARNED_CRIT
                     .check_interval(narrow_learned.0, narrow_learned.1)
+                    .with_level(1.0 - ALPHA)
                     .with_detail(format!("N = {NARROW_WIDTH} units, n = {}", sz.n)),
             ),
         ];

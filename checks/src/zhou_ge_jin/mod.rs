@@ -130,9 +130,8 @@ const WIDTH_INDEPENDENT_RATE: CriterionSpec = CriterionSpec::evidence(
     "width-independent-rate",
     "the rate constant k (L^(-1/3) = k (t + t0), per step) does not scale with m: the 99.5% \
      interval of the slope of ln k against ln m (m = 6, 12, 24, all seeds) lies within \
-     [-0.5, 0.5] (the report labels every interval 95%; this one is 99.5%). An equivalence \
-     test: a real dependence k ~ m^(+-1/2) (L(T) ~ m^(-+3/2)) puts its interval inside the \
-     band with probability <= 0.25%",
+     [-0.5, 0.5]. An equivalence test: a real dependence k ~ m^(+-1/2) (L(T) ~ m^(-+3/2)) \
+     puts its interval inside the band with probability <= 0.25%",
 )
 .interval_within(-WIDTH_BAND, WIDTH_BAND);
 

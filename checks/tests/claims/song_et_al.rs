@@ -142,4 +142,10 @@ mod subquadratic_width {
             wrong.measured
         );
     }
+
+    /// The width exponent's interval records its level, 99.5%.
+    #[test]
+    fn interval_levels_are_recorded() {
+        crate::assert_interval_levels(ID, &[0.995], &[]);
+    }
 }

@@ -80,3 +80,9 @@ fn null_degree_leak_shrinks_with_n() {
     let b = field(t, run_row(t, "n=300,k=3"), "mean_ratio");
     assert!(a > 0.0 && b > 0.0 && b < a, "{a} {b}");
 }
+
+/// Every interval test records its level, 1 - 0.0007 (14 tests share the 1% budget).
+#[test]
+fn interval_levels_are_the_bonferroni_level() {
+    crate::assert_interval_levels(ID, &[1.0 - 0.0007], &[]);
+}

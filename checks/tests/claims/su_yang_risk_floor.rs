@@ -53,3 +53,9 @@ fn floor_gap_is_a_small_leak_that_shrinks_with_n() {
     let pred = interval_mean(&o, "n=240", "predicted_gap");
     assert!(pred.abs() < 0.02, "predicted remaining {pred}");
 }
+
+/// Every interval test records its level, 1 - 0.00099 (10 tests share the 1% budget).
+#[test]
+fn interval_levels_are_the_bonferroni_level() {
+    crate::assert_interval_levels(ID, &[1.0 - 0.00099], &[]);
+}

@@ -34,3 +34,9 @@ fn rate_error_shrinks_at_n_log_n_width_and_stays_at_fixed_width() {
     let fixed = interval_mean(&o, "fixed,n=240", "position_k4").abs();
     assert!(fixed > b, "fixed-width |position| at n=240 {fixed} vs {b}");
 }
+
+/// Every interval test records its level, 1 - 0.0025 (4 tests share the 1% budget).
+#[test]
+fn interval_levels_are_the_bonferroni_level() {
+    crate::assert_interval_levels(ID, &[1.0 - 0.0025], &[]);
+}

@@ -88,3 +88,10 @@ fn controls_fail_for_the_stated_reason() {
         "narrow: degree 0 learned {narrow0}"
     );
 }
+
+/// Every interval test records its level, 1 - 0.0007 (13 tests share the 1% budget), the
+/// order test's lower ends too.
+#[test]
+fn interval_levels_are_the_bonferroni_level() {
+    crate::assert_interval_levels(ID, &[1.0 - 0.0007], &["lower-degrees-first"]);
+}

@@ -155,4 +155,10 @@ mod local_convergence {
             width.criterion.measured
         );
     }
+
+    /// The width slope's interval records its level, 99.5%.
+    #[test]
+    fn interval_levels_are_recorded() {
+        crate::assert_interval_levels(ID, &[0.995], &[]);
+    }
 }

@@ -4,14 +4,18 @@
 //! that move less as the width grows, and a residual that follows the kernel's prediction.
 
 use crate::kit::{InCell, worst};
-use crate::stats::{LinearFit, linear_fit};
+use crate::stats::LinearFit;
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, Criterion, CriterionSpec, FalseFailure,
-    Outcome, PlotSpec, Profile, Reference, RunContext, Table, Value,
+    Outcome, PlotSpec, Profile, RunContext, Table, Value,
 };
 
 use super::PAPER;
 use super::experiment::{DataVariant, RunResult, RunSetup, RunSummary, WINDOW, run, sphere_data};
+use super::shared::{
+    fit_detail, mean_field_control, ntk_eigen_residual, output_scale, reference_through, slope_of,
+    slope_upper_end, stop_below,
+};
 
 pub const KERNEL_REGIME_ID: &str = "allen-zhu2019.kernel-regime";
 
@@ -118,12 +122,8 @@ pub const PREDICTION_IDENTITY: CriterionSpec = CriterionSpec::sanity(
 )
 .at_most(1e-10);
 
-pub const EIGEN_RESIDUAL: CriterionSpec = CriterionSpec::sanity(
-    "ntk-eigen-residual",
-    "largest reconstruction or orthogonality residual of the NTK eigendecompositions used \
-     (K(0) for the prediction, K(t) for lambda_min): a backward-stable solver gives ~ n eps",
-)
-.at_most(1e-10);
+pub const EIGEN_RESIDUAL: CriterionSpec =
+    ntk_eigen_residual!(" used (K(0) for the prediction, K(t) for lambda_min)");
 
 const CRITERIA: &[CriterionSpec] = &[
     LOSS_BELOW,
@@ -143,12 +143,9 @@ pub const DUPLICATE_CONTROL: ControlSpec = ControlSpec::new(
      plateaus at that level with a vanishing gradient, and loss-below-1e-9 fails",
 );
 
-pub const MEAN_FIELD_CONTROL: ControlSpec = ControlSpec::new(
+pub const MEAN_FIELD_CONTROL: ControlSpec = mean_field_control!(
     "mean-field-output",
-    "a wrong output scaling, y_hat = m^(-1/2) B h_L (the mean-field 1/m normalisation where \
-     the paper's is 1/sqrt(m); eta = 1/lambda_max(K(0)) rescales with it): the outputs start \
-     near 0 and the hidden layers must move O(1) to fit, so the kernel changes by O(1) at \
-     every width and kernel-change-slope fails (its interval reaches above -0.1)",
+    ", and kernel-change-slope fails (its interval reaches above -0.1)"
 );
 
 pub const NARROW_CONTROL: ControlSpec = ControlSpec::new(
@@ -315,13 +312,10 @@ impl Claim for KernelRegime {
             let setup = RunSetup {
                 layers: design.layers,
                 width: c.width,
-                output_scale: match c.variant {
-                    Variant::MeanField => (c.width as f64).powf(-0.5),
-                    _ => 1.0,
-                },
+                output_scale: output_scale(c.variant == Variant::MeanField, c.width),
                 lr_factor: 1.0,
                 max_steps: design.max_steps,
-                stop_below: loss_threshold(),
+                stop_below: stop_below(&LOSS_BELOW),
                 ntk_every: 25,
             };
             let net_seed = ctx.seed(KERNEL_REGIME_ID, &format!("m={}", c.width), c.replicate);
@@ -343,11 +337,11 @@ impl Claim for KernelRegime {
             of(Variant::Duplicate).into_iter().map(|r| &r.0).collect();
         let narrow: Vec<&RunSummary> = of(Variant::Narrow).into_iter().map(|r| &r.0).collect();
 
-        let movement = slope_of(&paper, |s| s.movement_geo);
-        let kernel = slope_of(&paper, |s| s.kernel_change);
-        let prediction = slope_of(&paper, |s| s.linear_gap);
-        let pl = slope_of(&paper, |s| s.pl_over_m);
-        let mf_kernel = slope_of(&mean_field, |s| s.kernel_change);
+        let movement = slope_of(&paper, SLOPE_LEVEL, |s| s.movement_geo);
+        let kernel = slope_of(&paper, SLOPE_LEVEL, |s| s.kernel_change);
+        let prediction = slope_of(&paper, SLOPE_LEVEL, |s| s.linear_gap);
+        let pl = slope_of(&paper, SLOPE_LEVEL, |s| s.pl_over_m);
+        let mf_kernel = slope_of(&mean_field, SLOPE_LEVEL, |s| s.kernel_change);
         let criteria = vec![
             loss_criterion(&paper),
             window_criterion(
@@ -357,7 +351,7 @@ impl Claim for KernelRegime {
                     .filter(|s| s.width >= WINDOW_MIN_WIDTH)
                     .collect::<Vec<_>>(),
             ),
-            pl_criterion(pl),
+            slope_upper_end(&PL_NON_DECREASING, pl),
             MOVEMENT_SLOPE
                 .check_slope(movement)
                 .with_detail(fit_detail(movement)),
@@ -405,14 +399,14 @@ impl Claim for KernelRegime {
             (
                 "prediction_error",
                 "paper",
-                slope_of(&paper, |s| s.prediction_error),
+                slope_of(&paper, SLOPE_LEVEL, |s| s.prediction_error),
                 None,
             ),
             ("pl_over_m", "paper", pl, None),
             (
                 "movement",
                 "mean-field",
-                slope_of(&mean_field, |s| s.movement_geo),
+                slope_of(&mean_field, SLOPE_LEVEL, |s| s.movement_geo),
                 None,
             ),
             (
@@ -424,7 +418,7 @@ impl Claim for KernelRegime {
             (
                 "pl_over_m",
                 "mean-field",
-                slope_of(&mean_field, |s| s.pl_over_m),
+                slope_of(&mean_field, SLOPE_LEVEL, |s| s.pl_over_m),
                 None,
             ),
         ];
@@ -442,35 +436,6 @@ impl Claim for KernelRegime {
         Ok(Outcome::new(criteria, controls, tables)
             .with_plots(plots(&paper))
             .with_headline(KERNEL_CHANGE_SLOPE.name))
-    }
-}
-
-/// The threshold of [`LOSS_BELOW`], also the stopping rule of every run.
-fn loss_threshold() -> f64 {
-    match LOSS_BELOW.rule {
-        crate::Rule::LessThan(t) => t,
-        _ => f64::NAN,
-    }
-}
-
-fn slope_of(runs: &[&RunSummary], value: impl Fn(&RunSummary) -> f64) -> Option<LinearFit> {
-    let x: Vec<f64> = runs.iter().map(|s| (s.width as f64).ln()).collect();
-    let y: Vec<f64> = runs.iter().map(|s| value(s).ln()).collect();
-    linear_fit(&x, &y, SLOPE_LEVEL)
-}
-
-fn fit_detail(fit: Option<LinearFit>) -> String {
-    match fit {
-        Some(f) => format!(
-            "slope {:.3}, {:.1}% interval [{:.3}, {:.3}], {} runs, R^2 {:.3}",
-            f.slope,
-            100.0 * f.level,
-            f.slope_low,
-            f.slope_high,
-            f.n,
-            f.r_squared
-        ),
-        None => "no fit (fewer than three finite points)".to_owned(),
     }
 }
 
@@ -505,11 +470,6 @@ fn window_criterion(runs: &[&RunSummary]) -> Criterion {
     WINDOW_CONTRACTION
         .check(rate)
         .with_detail(format!("{worst_run}; windows of {WINDOW} steps"))
-}
-
-fn pl_criterion(fit: Option<LinearFit>) -> Criterion {
-    let upper = fit.map_or(f64::NAN, |f| f.slope_high);
-    PL_NON_DECREASING.check(upper).with_detail(fit_detail(fit))
 }
 
 fn variant_rows<'a>(
@@ -678,23 +638,6 @@ fn slopes_table(fits: &[Fit]) -> Table {
         ]);
     }
     t
-}
-
-/// A power law m^exponent through the mean of `value` at the smallest width.
-fn reference_through(
-    runs: &[&RunSummary],
-    value: impl Fn(&RunSummary) -> f64,
-    exponent: f64,
-    label: &str,
-) -> Reference {
-    let m0 = runs.iter().map(|s| s.width).min().unwrap_or(1);
-    let at: Vec<f64> = runs
-        .iter()
-        .filter(|s| s.width == m0)
-        .map(|s| value(s).ln())
-        .collect();
-    let mean = (at.iter().sum::<f64>() / at.len().max(1) as f64).exp();
-    Reference::power_law(label, mean / (m0 as f64).powf(exponent), exponent)
 }
 
 fn plots(paper: &[&RunSummary]) -> Vec<PlotSpec> {

@@ -17,7 +17,7 @@
 //! mean-field ratio a slope near -0.4 (the earlier design, which did not fail at every seed).
 
 use crate::kit::{InCell, least, worst};
-use crate::stats::{LinearFit, linear_fit};
+use crate::stats::LinearFit;
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, Criterion, CriterionSpec, FalseFailure,
     Outcome, PlotSpec, Profile, Reference, RunContext, Table, Value,
@@ -25,6 +25,10 @@ use crate::{
 
 use super::PAPER;
 use super::experiment::{DataVariant, RunResult, RunSetup, RunSummary, run, sphere_data};
+use super::shared::{
+    mean_field_control, ntk_eigen_residual, output_scale, reference_through, slope_of,
+    slope_upper_end, stop_below,
+};
 
 pub const LAMBDA_MIN_STABLE_ID: &str = "allen-zhu2019.lambda-min-stable";
 
@@ -120,12 +124,7 @@ pub const WEYL_IDENTITY: CriterionSpec = CriterionSpec::sanity(
 )
 .at_least(-1e-10);
 
-pub const EIGEN_RESIDUAL: CriterionSpec = CriterionSpec::sanity(
-    "ntk-eigen-residual",
-    "largest reconstruction or orthogonality residual of the NTK eigendecompositions: a \
-     backward-stable solver gives ~ n eps",
-)
-.at_most(1e-10);
+pub const EIGEN_RESIDUAL: CriterionSpec = ntk_eigen_residual!("");
 
 const CRITERIA: &[CriterionSpec] = &[
     LAMBDA_HALF,
@@ -144,19 +143,14 @@ pub const NARROW_CONTROL: ControlSpec = ControlSpec::new(
      (pilot: in 9 of 16 runs), so lambda-min-at-least-half fails",
 );
 
-pub const MEAN_FIELD_CONTROL: ControlSpec = ControlSpec::new(
+pub const MEAN_FIELD_CONTROL: ControlSpec = mean_field_control!(
     "mean-field-output-scaling",
-    "the output multiplied by 1/sqrt(m) on top of the paper's scaling (f = B h_L / sqrt(m), \
-     so 1/m overall against the network's 1/sqrt(m): the mean-field scaling; a misplaced \
-     width factor in the output layer), eta = 1/lambda_max(K(0)) as for the paper's runs, \
-     at m = 128 and 512: fitting O(1) targets from an output of size m^(-1/2) needs hidden \
-     features that move by O(1) relative to their own size, so the kernel moves O(1) \
-     relative to itself (||K(T) - K(0)||_F / ||K(0)||_F about 0.8 at every width, against \
-     0.05 for the paper's scaling at m = 512) and by about 10 times lambda_min(K(0)); \
-     weyl-ratio-below-one fails at m = 512 (seeds 1..20: per-seed geometric means 6.9 \
-     to 18.0, against 0.28 to 0.71 for the paper's scaling; smallest single run of a \
-     120-run pilot 5.3). The runs still reach F < 1e-9: the failure is the kernel's \
-     movement, not divergence",
+    " (run at m = 128 and 512; ||K(T) - K(0)||_F / ||K(0)||_F about 0.8 at each width, \
+     against 0.05 for the paper's scaling at m = 512) and by about 10 times \
+     lambda_min(K(0)); weyl-ratio-below-one fails at m = 512 (seeds 1..20: per-seed \
+     geometric means 6.9 to 18.0, against 0.28 to 0.71 for the paper's scaling; smallest \
+     single run of a 120-run pilot 5.3). The runs still reach F < 1e-9: the failure is the \
+     kernel's movement, not divergence"
 );
 
 const CONTROLS: &[ControlSpec] = &[NARROW_CONTROL, MEAN_FIELD_CONTROL];
@@ -317,13 +311,10 @@ impl Claim for LambdaMinStable {
             let setup = RunSetup {
                 layers: LAYERS,
                 width: c.width,
-                output_scale: match c.variant {
-                    Variant::MeanField => (c.width as f64).powf(-0.5),
-                    _ => 1.0,
-                },
+                output_scale: output_scale(c.variant == Variant::MeanField, c.width),
                 lr_factor: 1.0,
                 max_steps: design.max_steps,
-                stop_below: 1e-9,
+                stop_below: stop_below(&CONVERGED),
                 ntk_every: NTK_EVERY,
             };
             let net_seed = ctx.seed(
@@ -350,8 +341,8 @@ impl Claim for LambdaMinStable {
             .copied()
             .filter(|s| s.width >= THRESHOLD_WIDTH)
             .collect();
-        let weyl = slope_of(&paper, |s| s.weyl_ratio);
-        let mf_weyl = slope_of(&mean_field, |s| s.weyl_ratio);
+        let weyl = slope_of(&paper, SLOPE_LEVEL, |s| s.weyl_ratio);
+        let mf_weyl = slope_of(&mean_field, SLOPE_LEVEL, |s| s.weyl_ratio);
         let mf_above: Vec<&RunSummary> = mean_field
             .iter()
             .copied()
@@ -359,7 +350,7 @@ impl Claim for LambdaMinStable {
             .collect();
         let criteria = vec![
             lambda_criterion(&above),
-            weyl_criterion(weyl),
+            slope_upper_end(&WEYL_SLOPE, weyl),
             weyl_level_criterion(&above),
             CONVERGED.check(worst(paper.iter().map(|s| s.final_loss))),
             WEYL_IDENTITY
@@ -434,27 +425,6 @@ fn separated_data(
     ))
 }
 
-fn slope_of(runs: &[&RunSummary], value: impl Fn(&RunSummary) -> f64) -> Option<LinearFit> {
-    let x: Vec<f64> = runs.iter().map(|s| (s.width as f64).ln()).collect();
-    let y: Vec<f64> = runs.iter().map(|s| value(s).ln()).collect();
-    linear_fit(&x, &y, SLOPE_LEVEL)
-}
-
-fn fit_detail(fit: Option<LinearFit>) -> String {
-    match fit {
-        Some(f) => format!(
-            "slope {:.3}, {:.1}% interval [{:.3}, {:.3}], {} runs, R^2 {:.3}",
-            f.slope,
-            100.0 * f.level,
-            f.slope_low,
-            f.slope_high,
-            f.n,
-            f.r_squared
-        ),
-        None => "no fit (fewer than three finite points)".to_owned(),
-    }
-}
-
 fn lambda_criterion(runs: &[&RunSummary]) -> Criterion {
     let ratio = least(runs.iter().map(|s| s.lambda_ratio));
     let lowest = runs
@@ -489,11 +459,6 @@ fn weyl_level_criterion(runs: &[&RunSummary]) -> Criterion {
             "{} runs at m >= {THRESHOLD_WIDTH}; largest single run {largest:.3}",
             runs.len()
         ))
-}
-
-fn weyl_criterion(fit: Option<LinearFit>) -> Criterion {
-    let upper = fit.map_or(f64::NAN, |f| f.slope_high);
-    WEYL_SLOPE.check(upper).with_detail(fit_detail(fit))
 }
 
 type Labelled<'a> = (Variant, &'a (RunSummary, RunResult));
@@ -592,13 +557,6 @@ fn slopes_table(fits: &[(&str, Option<LinearFit>)]) -> Table {
 }
 
 fn plots(paper: &[&RunSummary]) -> Vec<PlotSpec> {
-    let m0 = paper.iter().map(|s| s.width).min().unwrap_or(1);
-    let at: Vec<f64> = paper
-        .iter()
-        .filter(|s| s.width == m0)
-        .map(|s| s.weyl_ratio.ln())
-        .collect();
-    let mean = (at.iter().sum::<f64>() / at.len().max(1) as f64).exp();
     vec![
         PlotSpec::new(
             "lambda_ratio",
@@ -629,11 +587,7 @@ fn plots(paper: &[&RunSummary]) -> Vec<PlotSpec> {
         .log_y()
         .points()
         .group_by("variant")
-        .reference(Reference::power_law(
-            "m^(-1/2)",
-            mean / (m0 as f64).powf(-0.5),
-            -0.5,
-        ))
+        .reference(reference_through(paper, |s| s.weyl_ratio, -0.5, "m^(-1/2)"))
         .reference(Reference::horizontal("1/2 (Weyl)", 0.5))
         .caption("below 1/2, Weyl's inequality alone gives the factor 1/2"),
         PlotSpec::new(

@@ -14,6 +14,7 @@
 pub mod experiment;
 pub mod kernel_regime;
 pub mod lambda_min_stable;
+mod shared;
 
 pub use kernel_regime::{KERNEL_REGIME_ID, KernelRegime};
 pub use lambda_min_stable::{LAMBDA_MIN_STABLE_ID, LambdaMinStable};

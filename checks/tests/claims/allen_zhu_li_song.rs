@@ -164,6 +164,13 @@ mod kernel_regime {
         let loss = column(&o, "narrow", "final_loss")[0];
         assert!(loss.is_finite() && loss > 1e-2, "{loss}");
     }
+
+    /// Every slope interval records its level (99.8%), the PL test on its upper end too.
+    #[test]
+    fn interval_levels_are_recorded() {
+        use overparam_checks::allen_zhu_li_song::kernel_regime::SLOPE_LEVEL;
+        crate::assert_interval_levels(ID, &[SLOPE_LEVEL], &["pl-over-m-non-decreasing"]);
+    }
 }
 
 mod lambda_min_stable {
@@ -293,5 +300,12 @@ mod lambda_min_stable {
             .find(|c| c.name == WEYL_BELOW_ONE.name)
             .unwrap();
         assert!(p.measured < 1.0, "{}", p.measured);
+    }
+
+    /// The Weyl-ratio test on its slope interval's upper end records that interval's level (99%).
+    #[test]
+    fn interval_levels_are_recorded() {
+        use overparam_checks::allen_zhu_li_song::lambda_min_stable::SLOPE_LEVEL;
+        crate::assert_interval_levels(ID, &[SLOPE_LEVEL], &["weyl-ratio-decreasing"]);
     }
 }

@@ -12,9 +12,10 @@ use crate::{
 
 use super::PAPER;
 use super::experiment::{DataVariant, RunResult, RunSetup, RunSummary, WINDOW, run, sphere_data};
+pub use super::shared::Variant;
 use super::shared::{
-    fit_detail, mean_field_control, ntk_eigen_residual, output_scale, reference_through, slope_of,
-    slope_upper_end, stop_below,
+    Cell, Labelled, fit_detail, labelled, mean_field_control, ntk_eigen_residual, output_scale,
+    reference_through, slope_of, slope_upper_end, stop_below, summaries,
 };
 
 pub const KERNEL_REGIME_ID: &str = "allen-zhu2019.kernel-regime";
@@ -185,33 +186,6 @@ pub fn design(profile: Profile) -> Design {
     }
 }
 
-/// Which experiment a run belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    Paper,
-    MeanField,
-    Duplicate,
-    Narrow,
-}
-
-impl Variant {
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Paper => "paper",
-            Variant::MeanField => "mean-field",
-            Variant::Duplicate => "duplicate",
-            Variant::Narrow => "narrow",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Cell {
-    variant: Variant,
-    width: usize,
-    replicate: u64,
-}
-
 impl Claim for KernelRegime {
     fn info(&self) -> ClaimInfo {
         ClaimInfo {
@@ -296,9 +270,8 @@ impl Claim for KernelRegime {
             width: NARROW_WIDTH,
             replicate: 0,
         });
-        let label = |c: &Cell| format!("{},m={},r={}", c.variant.name(), c.width, c.replicate);
-        let results = ctx.par_cells(KERNEL_REGIME_ID, &cells, label, |c| {
-            let cell = label(c);
+        let results = ctx.par_cells(KERNEL_REGIME_ID, &cells, Cell::label, |c| {
+            let cell = c.label();
             let data_variant = match c.variant {
                 Variant::Duplicate => DataVariant::DuplicateConflict { gap: DUPLICATE_GAP },
                 _ => DataVariant::Separated,
@@ -322,20 +295,11 @@ impl Claim for KernelRegime {
             let result = run(&setup, &data, &net_seed).in_cell(&cell)?;
             Ok((result.summary(c.replicate), result))
         })?;
-        let of = |v: Variant| -> Vec<&(RunSummary, RunResult)> {
-            cells
-                .iter()
-                .zip(&results)
-                .filter(|(c, _)| c.variant == v)
-                .map(|(_, r)| r)
-                .collect()
-        };
-        let paper: Vec<&RunSummary> = of(Variant::Paper).into_iter().map(|r| &r.0).collect();
-        let mean_field: Vec<&RunSummary> =
-            of(Variant::MeanField).into_iter().map(|r| &r.0).collect();
-        let duplicate: Vec<&RunSummary> =
-            of(Variant::Duplicate).into_iter().map(|r| &r.0).collect();
-        let narrow: Vec<&RunSummary> = of(Variant::Narrow).into_iter().map(|r| &r.0).collect();
+        let of = |v: Variant| summaries(&cells, &results, v);
+        let paper = of(Variant::Paper);
+        let mean_field = of(Variant::MeanField);
+        let duplicate = of(Variant::Duplicate);
+        let narrow = of(Variant::Narrow);
 
         let movement = slope_of(&paper, SLOPE_LEVEL, |s| s.movement_geo);
         let kernel = slope_of(&paper, SLOPE_LEVEL, |s| s.kernel_change);
@@ -422,11 +386,7 @@ impl Claim for KernelRegime {
                 None,
             ),
         ];
-        let labelled: Vec<(Variant, &(RunSummary, RunResult))> = cells
-            .iter()
-            .zip(&results)
-            .map(|(c, r)| (c.variant, r))
-            .collect();
+        let labelled = labelled(&cells, &results);
         let tables = vec![
             runs_table(&labelled),
             trajectory_table(&labelled),
@@ -473,12 +433,12 @@ fn window_criterion(runs: &[&RunSummary]) -> Criterion {
 }
 
 fn variant_rows<'a>(
-    runs: &'a [(Variant, &'a (RunSummary, RunResult))],
+    runs: &'a [Labelled<'a>],
 ) -> impl Iterator<Item = (&'static str, &'a RunSummary, &'a RunResult)> {
     runs.iter().map(|(v, r)| (v.name(), &r.0, &r.1))
 }
 
-fn runs_table(runs: &[(Variant, &(RunSummary, RunResult))]) -> Table {
+fn runs_table(runs: &[Labelled]) -> Table {
     let mut t = Table::new(
         "runs",
         &[
@@ -532,7 +492,7 @@ fn runs_table(runs: &[(Variant, &(RunSummary, RunResult))]) -> Table {
 }
 
 /// Every 10th step (and the last) of every run.
-fn trajectory_table(runs: &[(Variant, &(RunSummary, RunResult))]) -> Table {
+fn trajectory_table(runs: &[Labelled]) -> Table {
     let mut t = Table::new(
         "trajectory",
         &[
@@ -569,7 +529,7 @@ fn trajectory_table(runs: &[(Variant, &(RunSummary, RunResult))]) -> Table {
     t
 }
 
-fn kernel_table(runs: &[(Variant, &(RunSummary, RunResult))]) -> Table {
+fn kernel_table(runs: &[Labelled]) -> Table {
     let mut t = Table::new(
         "kernel",
         &[

@@ -24,10 +24,11 @@ use crate::{
 };
 
 use super::PAPER;
-use super::experiment::{DataVariant, RunResult, RunSetup, RunSummary, run, sphere_data};
+use super::experiment::{DataVariant, RunSetup, RunSummary, run, sphere_data};
+pub use super::shared::Variant;
 use super::shared::{
-    mean_field_control, ntk_eigen_residual, output_scale, reference_through, slope_of,
-    slope_upper_end, stop_below,
+    Cell, Labelled, labelled, mean_field_control, ntk_eigen_residual, output_scale,
+    reference_through, slope_of, slope_upper_end, stop_below, summaries,
 };
 
 pub const LAMBDA_MIN_STABLE_ID: &str = "allen-zhu2019.lambda-min-stable";
@@ -184,31 +185,6 @@ pub fn design(profile: Profile) -> Design {
     }
 }
 
-/// Which experiment a run belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    Paper,
-    MeanField,
-    Narrow,
-}
-
-impl Variant {
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Paper => "paper",
-            Variant::MeanField => "mean-field",
-            Variant::Narrow => "narrow",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Cell {
-    variant: Variant,
-    width: usize,
-    replicate: u64,
-}
-
 impl Claim for LambdaMinStable {
     fn info(&self) -> ClaimInfo {
         ClaimInfo {
@@ -300,9 +276,8 @@ impl Claim for LambdaMinStable {
             });
         }
         let id = LAMBDA_MIN_STABLE_ID;
-        let label = |c: &Cell| format!("{},m={},r={}", c.variant.name(), c.width, c.replicate);
-        let results = ctx.par_cells(id, &cells, label, |c| {
-            let cell = label(c);
+        let results = ctx.par_cells(id, &cells, Cell::label, |c| {
+            let cell = c.label();
             let data_stream = match c.variant {
                 Variant::Narrow => "narrow-data",
                 _ => "data",
@@ -325,14 +300,7 @@ impl Claim for LambdaMinStable {
             let result = run(&setup, &data, &net_seed).in_cell(&cell)?;
             Ok((result.summary(c.replicate), result))
         })?;
-        let of = |v: Variant| -> Vec<&RunSummary> {
-            cells
-                .iter()
-                .zip(&results)
-                .filter(|(c, _)| c.variant == v)
-                .map(|(_, r)| &r.0)
-                .collect()
-        };
+        let of = |v: Variant| summaries(&cells, &results, v);
         let paper = of(Variant::Paper);
         let mean_field = of(Variant::MeanField);
         let narrow = of(Variant::Narrow);
@@ -381,11 +349,7 @@ impl Claim for LambdaMinStable {
                 weyl_level_criterion(&mf_above),
             ),
         ];
-        let labelled: Vec<(Variant, &(RunSummary, RunResult))> = cells
-            .iter()
-            .zip(&results)
-            .map(|(c, r)| (c.variant, r))
-            .collect();
+        let labelled = labelled(&cells, &results);
         let tables = vec![
             runs_table(&labelled),
             kernel_table(&labelled),
@@ -460,8 +424,6 @@ fn weyl_level_criterion(runs: &[&RunSummary]) -> Criterion {
             runs.len()
         ))
 }
-
-type Labelled<'a> = (Variant, &'a (RunSummary, RunResult));
 
 fn runs_table(runs: &[Labelled]) -> Table {
     let mut t = Table::new(

@@ -1,13 +1,82 @@
-//! What the two claims' criteria, controls and plots share: the slope of a run quantity against
-//! ln m with its interval, the one-sided test on that interval's upper end, the NTK
-//! eigendecomposition bound, the mean-field control's variant, the stopping loss read from the
-//! convergence criterion, and the m^exponent reference line. Each claim keeps its own ids,
-//! thresholds and levels.
+//! What the two claims share: their runs (the experiment variants, the cells and their labels,
+//! the runs of one variant), the slope of a run quantity against ln m with its interval, the
+//! one-sided test on that interval's upper end, the NTK eigendecomposition bound, the
+//! mean-field control's variant, the stopping loss read from the convergence criterion, and the
+//! m^exponent reference line. Each claim keeps its own ids, thresholds and levels.
 
 use crate::stats::{LinearFit, linear_fit};
 use crate::{Criterion, CriterionSpec, Reference, Rule};
 
-use super::experiment::RunSummary;
+use super::experiment::{RunResult, RunSummary};
+
+/// Which experiment a run belongs to (`lambda-min-stable` has no duplicate-input runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Paper,
+    MeanField,
+    Duplicate,
+    Narrow,
+}
+
+impl Variant {
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Paper => "paper",
+            Variant::MeanField => "mean-field",
+            Variant::Duplicate => "duplicate",
+            Variant::Narrow => "narrow",
+        }
+    }
+}
+
+/// One run of a claim: its experiment, width and replicate.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Cell {
+    pub variant: Variant,
+    pub width: usize,
+    pub replicate: u64,
+}
+
+impl Cell {
+    /// The cell's label: "variant,m=width,r=replicate".
+    pub fn label(&self) -> String {
+        format!(
+            "{},m={},r={}",
+            self.variant.name(),
+            self.width,
+            self.replicate
+        )
+    }
+}
+
+/// A run's result with its variant, as the tables read them.
+pub(super) type Labelled<'a> = (Variant, &'a (RunSummary, RunResult));
+
+/// Every run with its variant, in the cells' order.
+pub(super) fn labelled<'a>(
+    cells: &[Cell],
+    results: &'a [(RunSummary, RunResult)],
+) -> Vec<Labelled<'a>> {
+    cells
+        .iter()
+        .zip(results)
+        .map(|(c, r)| (c.variant, r))
+        .collect()
+}
+
+/// The summaries of the runs of `variant`, in the cells' order.
+pub(super) fn summaries<'a>(
+    cells: &[Cell],
+    results: &'a [(RunSummary, RunResult)],
+    variant: Variant,
+) -> Vec<&'a RunSummary> {
+    cells
+        .iter()
+        .zip(results)
+        .filter(|(c, _)| c.variant == variant)
+        .map(|(_, r)| &r.0)
+        .collect()
+}
 
 /// The sanity bound on the residuals of the NTK eigendecompositions a claim uses; `$which`
 /// names them (or is empty).

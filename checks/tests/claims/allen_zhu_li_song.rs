@@ -1,31 +1,28 @@
 //! Allen-Zhu, Li & Song (2019): deep over-parameterised ReLU networks in the kernel regime.
 
 use crate::outcome;
+use overparam_checks::{Outcome, Value};
+
+/// The numbers of column `name` of the runs table (both claims) for the runs of `variant`.
+fn column(o: &Outcome, variant: &str, name: &str) -> Vec<f64> {
+    let t = o.table("runs").expect("runs table");
+    let (v, c) = (t.column("variant").unwrap(), t.column(name).unwrap());
+    t.rows
+        .iter()
+        .filter(|r| r[v] == Value::Text(variant.to_owned()))
+        .map(|r| r[c].as_f64().unwrap())
+        .collect()
+}
 
 mod kernel_regime {
     use super::*;
+    use overparam_checks::Profile;
     use overparam_checks::allen_zhu_li_song::kernel_regime::{
         DUPLICATE_GAP, KERNEL_CHANGE_SLOPE, LOSS_BELOW, N, design,
     };
-    use overparam_checks::{Outcome, Profile, Table, Value};
 
     const ID: &str = overparam_checks::allen_zhu_li_song::KERNEL_REGIME_ID;
     claim_tests!(ID);
-
-    fn runs(o: &Outcome) -> &Table {
-        o.table("runs").expect("runs table")
-    }
-
-    /// The numbers of column `name` for the runs of `variant`.
-    fn column(o: &Outcome, variant: &str, name: &str) -> Vec<f64> {
-        let t = runs(o);
-        let (v, c) = (t.column("variant").unwrap(), t.column(name).unwrap());
-        t.rows
-            .iter()
-            .filter(|r| r[v] == Value::Text(variant.to_owned()))
-            .map(|r| r[c].as_f64().unwrap())
-            .collect()
-    }
 
     #[test]
     fn evidence_tables_have_the_documented_columns_and_rows() {
@@ -175,24 +172,13 @@ mod kernel_regime {
 
 mod lambda_min_stable {
     use super::*;
+    use overparam_checks::Profile;
     use overparam_checks::allen_zhu_li_song::lambda_min_stable::{
         LAMBDA_HALF, MEAN_FIELD_CONTROL, N, NARROW_WIDTH, THRESHOLD_WIDTH, WEYL_BELOW_ONE, design,
     };
-    use overparam_checks::{Outcome, Profile, Value};
 
     const ID: &str = overparam_checks::allen_zhu_li_song::LAMBDA_MIN_STABLE_ID;
     claim_tests!(ID);
-
-    /// The numbers of column `name` for the runs of `variant`.
-    fn column(o: &Outcome, variant: &str, name: &str) -> Vec<f64> {
-        let t = o.table("runs").expect("runs table");
-        let (v, c) = (t.column("variant").unwrap(), t.column(name).unwrap());
-        t.rows
-            .iter()
-            .filter(|r| r[v] == Value::Text(variant.to_owned()))
-            .map(|r| r[c].as_f64().unwrap())
-            .collect()
-    }
 
     #[test]
     fn runs_table_has_every_run_and_the_gate_reads_the_widest() {

@@ -6,7 +6,7 @@
 //! and the component coefficients (the multi-component claims), `su2019.eigenspace-rates`
 //! records its own projection with the same steps.
 
-use crate::RunContext;
+use crate::{ClaimError, RunContext};
 use overparam_kernel::sphere::{gegenbauer_normalised, harmonic_dimension};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -161,6 +161,58 @@ pub(crate) fn descend(
             }
         }
     }
+}
+
+/// One run of a claim's scan: the cell's label (the replicate apart), n, m, the bias input and
+/// the replicate.
+pub(crate) struct Cell {
+    pub label: String,
+    pub n: usize,
+    pub m: usize,
+    pub bias: Option<f64>,
+    pub replicate: u64,
+}
+
+impl Cell {
+    pub fn new(label: String, n: usize, m: usize, bias: Option<f64>, replicate: u64) -> Cell {
+        Cell {
+            label,
+            n,
+            m,
+            bias,
+            replicate,
+        }
+    }
+}
+
+/// [`run`] on every cell (in parallel, gathered in order) with the claim's step size, target
+/// and number of steps; progress under "label,r=replicate".
+pub(crate) fn run_cells(
+    ctx: &RunContext,
+    claim: &str,
+    cells: &[Cell],
+    eta: f64,
+    components: &[(usize, f64)],
+    null: &[bool],
+    steps: usize,
+) -> Result<Vec<Path>, ClaimError> {
+    ctx.par_cells(
+        claim,
+        cells,
+        |c| format!("{},r={}", c.label, c.replicate),
+        |c| {
+            let s = Setting {
+                n: c.n,
+                m: c.m,
+                eta,
+                components,
+                null,
+                bias: c.bias,
+                steps,
+            };
+            Ok(run(ctx, claim, &c.label, c.replicate, &s))
+        },
+    )
 }
 
 /// One GD run from the seed path (claim, cell, replicate).

@@ -7,7 +7,7 @@
 use super::PAPER;
 use super::bands::{band_position, identification_bands};
 use super::first_layer_eigenvalues;
-use super::gd_sphere::{D, Path, Setting, log_slope, predicted_risk, run};
+use super::gd_sphere::{Cell, D, Path, log_slope, predicted_risk, run_cells};
 use crate::stats::{interval_envelope, mean_interval_or_nan};
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, Outcome,
@@ -240,37 +240,26 @@ impl Claim for RiskFloor {
         let ns = sizes(ctx.profile);
         let mu = first_layer_eigenvalues(D, 6);
         let steps = horizon(mu[4], FLOOR_HORIZON);
-        // (label, n, m, bias)
-        let mut cells: Vec<(String, usize, usize, Option<f64>, u64)> = Vec::new();
+        let mut cells: Vec<Cell> = Vec::new();
         for (&n, &reps) in ns.iter().zip(&REPLICATES) {
             for r in 0..reps {
-                cells.push((format!("n={n}"), n, width(n), None, r));
+                cells.push(Cell::new(format!("n={n}"), n, width(n), None, r));
             }
         }
         let n0 = ns[0];
         for r in 0..BIAS_REPLICATES {
-            cells.push((format!("bias,n={n0}"), n0, width(n0), Some(BETA), r));
+            cells.push(Cell::new(
+                format!("bias,n={n0}"),
+                n0,
+                width(n0),
+                Some(BETA),
+                r,
+            ));
         }
         for r in 0..REPLICATES[0] {
-            cells.push((format!("narrow,n={n0}"), n0, n0 / 4, None, r));
+            cells.push(Cell::new(format!("narrow,n={n0}"), n0, n0 / 4, None, r));
         }
-        let paths = ctx.par_cells(
-            RISK_FLOOR_ID,
-            &cells,
-            |c| format!("{},r={}", c.0, c.4),
-            |c| {
-                let s = Setting {
-                    n: c.1,
-                    m: c.2,
-                    eta: ETA,
-                    components: &COMPONENTS,
-                    null: &NULL,
-                    bias: c.3,
-                    steps,
-                };
-                Ok(run(ctx, RISK_FLOOR_ID, &c.0, c.4, &s))
-            },
-        )?;
+        let paths = run_cells(ctx, RISK_FLOOR_ID, &cells, ETA, &COMPONENTS, &NULL, steps)?;
         let measured: Vec<Measured> = paths.iter().map(|p| measure(p, &mu, steps)).collect();
         let mut per_run = Table::new(
             "replicates",
@@ -310,10 +299,10 @@ impl Claim for RiskFloor {
         );
         for ((c, p), v) in cells.iter().zip(&paths).zip(&measured) {
             per_run.push(vec![
-                c.0.clone().into(),
-                (c.4 as usize).into(),
-                c.1.into(),
-                c.2.into(),
+                c.label.clone().into(),
+                (c.replicate as usize).into(),
+                c.n.into(),
+                c.m.into(),
                 v.ratio[0].into(),
                 v.ratio[1].into(),
                 v.ratio[2].into(),
@@ -329,8 +318,8 @@ impl Claim for RiskFloor {
             ]);
             for (t, (r, b)) in p.risk.iter().zip(&p.coef).enumerate() {
                 traj.push(vec![
-                    c.0.clone().into(),
-                    (c.4 as usize).into(),
+                    c.label.clone().into(),
+                    (c.replicate as usize).into(),
                     t.into(),
                     (*r).into(),
                     p.null_energy.into(),
@@ -347,7 +336,7 @@ impl Claim for RiskFloor {
             cells
                 .iter()
                 .zip(&measured)
-                .filter(|(c, _)| c.0 == label)
+                .filter(|(c, _)| c.label == label)
                 .map(|(_, v)| f(v))
                 .collect()
         };

@@ -12,7 +12,7 @@
 use super::PAPER;
 use super::bands::{identification_bands, ratio_position};
 use super::first_layer_eigenvalues;
-use super::gd_sphere::{D, Sample, Setting, log_slope, run, sample};
+use super::gd_sphere::{Cell, D, Sample, log_slope, run_cells, sample};
 use crate::kit::LEVEL;
 use crate::stats::{interval_envelope, linear_fit, mean_interval_or_nan};
 use crate::{
@@ -151,38 +151,21 @@ impl Claim for WidthNLogN {
         let steps = horizon(mu[DEGREE], HORIZON);
         let band = identification_bands(&mu, ETA)[DEGREE];
         let fixed_m = width(ns[0]);
-        // (label, n, m, replicate)
-        let mut cells: Vec<(String, usize, usize, u64)> = Vec::new();
+        let mut cells: Vec<Cell> = Vec::new();
         for &n in ns {
             for r in 0..REPLICATES {
-                cells.push((format!("n={n}"), n, width(n), r));
+                cells.push(Cell::new(format!("n={n}"), n, width(n), None, r));
             }
         }
         for &n in &ns[1..] {
             for r in 0..REPLICATES {
-                cells.push((format!("narrow,n={n}"), n, n / 4, r));
+                cells.push(Cell::new(format!("narrow,n={n}"), n, n / 4, None, r));
             }
             for r in 0..REPLICATES {
-                cells.push((format!("fixed,n={n}"), n, fixed_m, r));
+                cells.push(Cell::new(format!("fixed,n={n}"), n, fixed_m, None, r));
             }
         }
-        let paths = ctx.par_cells(
-            WIDTH_ID,
-            &cells,
-            |c| format!("{},r={}", c.0, c.3),
-            |c| {
-                let s = Setting {
-                    n: c.1,
-                    m: c.2,
-                    eta: ETA,
-                    components: &COMPONENTS,
-                    null: &NULL,
-                    bias: None,
-                    steps,
-                };
-                Ok(run(ctx, WIDTH_ID, &c.0, c.3, &s))
-            },
-        )?;
+        let paths = run_cells(ctx, WIDTH_ID, &cells, ETA, &COMPONENTS, &NULL, steps)?;
         let log_rate = (1.0 - ETA * mu[DEGREE]).ln();
         let ratios: Vec<f64> = paths
             .iter()
@@ -193,7 +176,7 @@ impl Claim for WidthNLogN {
             .collect();
         let kernel: Vec<f64> = cells
             .iter()
-            .map(|c| kernel_ratio(ctx, &c.0, c.3, c.1, steps, log_rate))
+            .map(|c| kernel_ratio(ctx, &c.label, c.replicate, c.n, steps, log_rate))
             .collect();
         let mut per_run = Table::new(
             "replicates",
@@ -211,21 +194,21 @@ impl Claim for WidthNLogN {
         let mut traj = Table::new("components", &["run", "replicate", "n", "step", "c4"]);
         for (((c, p), &ratio), &kr) in cells.iter().zip(&paths).zip(&ratios).zip(&kernel) {
             per_run.push(vec![
-                c.0.clone().into(),
-                (c.3 as usize).into(),
-                c.1.into(),
-                c.2.into(),
+                c.label.clone().into(),
+                (c.replicate as usize).into(),
+                c.n.into(),
+                c.m.into(),
                 ratio.into(),
                 ratio_position(ratio, band).into(),
                 kr.into(),
                 ratio_position(kr, band).into(),
             ]);
-            if !c.0.starts_with("fixed") {
+            if !c.label.starts_with("fixed") {
                 for (t, b) in p.coef.iter().enumerate() {
                     traj.push(vec![
-                        c.0.clone().into(),
-                        (c.3 as usize).into(),
-                        c.1.into(),
+                        c.label.clone().into(),
+                        (c.replicate as usize).into(),
+                        c.n.into(),
                         t.into(),
                         b[0].into(),
                     ]);
@@ -236,7 +219,7 @@ impl Claim for WidthNLogN {
             cells
                 .iter()
                 .zip(values)
-                .filter(|(c, _)| c.0 == label)
+                .filter(|(c, _)| c.label == label)
                 .map(|(_, &x)| x)
                 .collect()
         };

@@ -15,7 +15,7 @@ use std::f64::consts::PI;
 use super::{KernelTerms, LossGradient, PopulationLoss, TwoLayerNet, arccos, norm};
 
 /// Partners summed at once in [`pair_sums`].
-pub(super) const LANES: usize = 4;
+pub(super) const LANES: usize = 8;
 /// Gradient coordinates summed at once in registers.
 pub(super) const COORDS: usize = 8;
 
@@ -62,6 +62,101 @@ fn axpy(acc: &mut [f64; COORDS], c: f64, x: &[f64], subtract: bool) {
         } else {
             acc[q] += c * x[q];
         }
+    }
+}
+
+/// What dL/dw_i is summed from: the coefficients of its student partners l > i (whose padded
+/// weight rows `later` follow row i) and of its teachers, and its self coefficient.
+struct Row<'a> {
+    coeffs: &'a [f64],
+    later: &'a [f64],
+    teacher_coeffs: &'a [f64],
+    teacher_pad: &'a [f64],
+    c_self: f64,
+    live: bool,
+}
+
+impl Row<'_> {
+    /// dL/dw_i for rows of NB blocks of COORDS coordinates: all NB blocks held in registers
+    /// across the partners (NB independent sums in flight), each coordinate summed in the order
+    /// of [`Row::gradient_block`]: what earlier rows added, the student partners l > i in order
+    /// (each also receiving its term c w_i into its row of `tail`), the teachers in order, then
+    /// the self coefficient times w_i.
+    #[inline(always)]
+    fn gradient<const NB: usize>(&self, gi: &mut [f64], wi: &[f64], tail: &mut [f64]) {
+        let dp = NB * COORDS;
+        let mut acc = [[0.0; COORDS]; NB];
+        let mut wq = [[0.0; COORDS]; NB];
+        for b in 0..NB {
+            acc[b] = gi[b * COORDS..(b + 1) * COORDS].try_into().expect("COORDS");
+            wq[b] = wi[b * COORDS..(b + 1) * COORDS].try_into().expect("COORDS");
+        }
+        if self.live {
+            for ((&c, wl), gl) in self
+                .coeffs
+                .iter()
+                .zip(self.later.chunks_exact(dp))
+                .zip(tail.chunks_exact_mut(dp))
+            {
+                for b in 0..NB {
+                    axpy(&mut acc[b], c, &wl[b * COORDS..], false);
+                    let gl: &mut [f64; COORDS] = (&mut gl[b * COORDS..(b + 1) * COORDS])
+                        .try_into()
+                        .expect("COORDS");
+                    let mut g = *gl;
+                    for q in 0..COORDS {
+                        g[q] += c * wq[b][q];
+                    }
+                    *gl = g;
+                }
+            }
+            for (&c, vj) in self
+                .teacher_coeffs
+                .iter()
+                .zip(self.teacher_pad.chunks_exact(dp))
+            {
+                for b in 0..NB {
+                    axpy(&mut acc[b], c, &vj[b * COORDS..], true);
+                }
+            }
+        }
+        for b in 0..NB {
+            axpy(&mut acc[b], self.c_self, &wq[b], false);
+            gi[b * COORDS..(b + 1) * COORDS].copy_from_slice(&acc[b]);
+        }
+    }
+
+    /// Coordinates q0..q0 + COORDS of dL/dw_i (rows of `dp` coordinates), summed as in
+    /// [`Row::gradient`]: the path for rows wider than four blocks.
+    #[inline(always)]
+    fn gradient_block(&self, q0: usize, dp: usize, gi: &mut [f64], wi: &[f64], tail: &mut [f64]) {
+        let mut acc: [f64; COORDS] = gi[q0..q0 + COORDS].try_into().expect("COORDS");
+        let wq: &[f64; COORDS] = wi[q0..q0 + COORDS].try_into().expect("COORDS");
+        if self.live {
+            for ((&c, wl), gl) in self
+                .coeffs
+                .iter()
+                .zip(self.later.chunks_exact(dp))
+                .zip(tail.chunks_exact_mut(dp))
+            {
+                axpy(&mut acc, c, &wl[q0..], false);
+                let gl: &mut [f64; COORDS] = (&mut gl[q0..q0 + COORDS]).try_into().expect("COORDS");
+                let mut g = *gl;
+                for q in 0..COORDS {
+                    g[q] += c * wq[q];
+                }
+                *gl = g;
+            }
+            for (&c, vj) in self
+                .teacher_coeffs
+                .iter()
+                .zip(self.teacher_pad.chunks_exact(dp))
+            {
+                axpy(&mut acc, c, &vj[q0..], true);
+            }
+        }
+        axpy(&mut acc, self.c_self, wq, false);
+        gi[q0..q0 + COORDS].copy_from_slice(&acc);
     }
 }
 
@@ -217,31 +312,25 @@ impl PopulationLoss {
             let gi = &mut head[i * dp..];
             let wi = &out.w_pad[i * dp..(i + 1) * dp];
             let c_self = out.self_coeff[i];
-            for q0 in (0..dp).step_by(COORDS) {
-                let mut acc: [f64; COORDS] = gi[q0..q0 + COORDS].try_into().expect("COORDS");
-                let wq: &[f64; COORDS] = wi[q0..q0 + COORDS].try_into().expect("COORDS");
-                if live {
-                    let later = &out.w_pad[(i + 1) * dp..];
-                    for ((&c, wl), gl) in coeffs
-                        .iter()
-                        .zip(later.chunks_exact(dp))
-                        .zip(tail.chunks_exact_mut(dp))
-                    {
-                        axpy(&mut acc, c, &wl[q0..], false);
-                        let gl: &mut [f64; COORDS] =
-                            (&mut gl[q0..q0 + COORDS]).try_into().expect("COORDS");
-                        let mut g = *gl;
-                        for q in 0..COORDS {
-                            g[q] += c * wq[q];
-                        }
-                        *gl = g;
-                    }
-                    for (&c, vj) in teacher_coeffs.iter().zip(self.teacher_pad.chunks_exact(dp)) {
-                        axpy(&mut acc, c, &vj[q0..], true);
+            let later = &out.w_pad[(i + 1) * dp..];
+            let row = Row {
+                coeffs,
+                later,
+                teacher_coeffs,
+                teacher_pad: &self.teacher_pad,
+                c_self,
+                live,
+            };
+            match dp / COORDS {
+                1 => row.gradient::<1>(gi, wi, tail),
+                2 => row.gradient::<2>(gi, wi, tail),
+                3 => row.gradient::<3>(gi, wi, tail),
+                4 => row.gradient::<4>(gi, wi, tail),
+                _ => {
+                    for q0 in (0..dp).step_by(COORDS) {
+                        row.gradient_block(q0, dp, gi, wi, tail);
                     }
                 }
-                axpy(&mut acc, c_self, wq, false);
-                gi[q0..q0 + COORDS].copy_from_slice(&acc);
             }
         }
         // The teacher pairs' loss terms, row by row after all student pairs.

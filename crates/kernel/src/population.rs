@@ -17,6 +17,7 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::arccos::Pair;
 use crate::arccos::{self, norm};
 
+mod angle;
 mod body;
 #[cfg(test)]
 mod reference;

@@ -1,8 +1,11 @@
 //! The row-by-row evaluation that [`PopulationLoss::evaluate`] replaced (test only): each
-//! unordered student pair once, row by row, then the student-teacher pairs. The restructured
-//! evaluation must give its numbers bit for bit (test `blocked_body_matches_rowwise_bit_for_bit` in `body.rs`).
+//! unordered student pair once, row by row, then the student-teacher pairs. With the angles of
+//! [`angle::angle_sin`] the restructured evaluation must give its numbers bit for bit; with the
+//! angles by two square roots and [`arccos::atan2_nonneg`] (the original body, and the
+//! evaluation before the one-root angles) it must agree to rounding (test
+//! `blocked_body_matches_rowwise` in `body.rs`).
 
-use super::{KernelTerms, PopulationLoss, TwoLayerNet, arccos, norm, unit_rows_into};
+use super::{KernelTerms, PopulationLoss, TwoLayerNet, angle, arccos, norm, unit_rows_into};
 
 /// The buffers of the row-by-row evaluation.
 pub(super) struct Rowwise {
@@ -17,10 +20,15 @@ pub(super) struct Rowwise {
     plus: Vec<f64>,
     theta: Vec<f64>,
     self_coeff: Vec<f64>,
+    /// The angles by [`angle::angle_sin`] (one square root, as [`PopulationLoss::evaluate`]
+    /// computes them) rather than by two square roots and [`arccos::atan2_nonneg`] (as the
+    /// row-by-row body did when it was replaced).
+    one_root: bool,
 }
 
 impl Rowwise {
-    pub fn new(k: usize, d: usize, m: usize) -> Self {
+    /// Buffers for k students and m teachers in dimension d; `one_root` chooses the angles.
+    pub fn new(k: usize, d: usize, m: usize, one_root: bool) -> Self {
         let total = k * (k - 1) / 2 + k * m;
         Rowwise {
             loss: 0.0,
@@ -34,6 +42,7 @@ impl Rowwise {
             plus: vec![0.0; total],
             theta: vec![0.0; total],
             self_coeff: vec![0.0; k],
+            one_root,
         }
     }
 }
@@ -149,11 +158,15 @@ impl PopulationLoss {
             .zip(out.plus.iter_mut())
             .zip(out.theta.iter_mut())
         {
-            let (sq_m, sq_p) = (mi.sqrt(), pl.sqrt());
-            *th = 2.0 * arccos::atan2_nonneg(sq_m, sq_p);
-            let (sin, cos) = (0.5 * sq_m * sq_p, 0.25 * (*pl - *mi));
+            let (t, sin) = if out.one_root {
+                angle::angle_sin(*mi, *pl)
+            } else {
+                let (sq_m, sq_p) = (mi.sqrt(), pl.sqrt());
+                (2.0 * arccos::atan2_nonneg(sq_m, sq_p), 0.5 * sq_m * sq_p)
+            };
+            *th = t;
+            *pl = 0.25 * (*pl - *mi);
             *mi = sin;
-            *pl = cos;
         }
 
         // Self-terms: kappa(w_i, w_i) = |w_i|^2 / 2, gradient w_i / 2 (times a_i^2).

@@ -22,7 +22,8 @@ pub(super) const COORDS: usize = 8;
 
 /// minus[l] = |u - o_{from + l}|^2 and plus[l] = |u + o_{from + l}|^2 for the columns
 /// from, ..., from + minus.len() - 1 (a multiple of LANES) of `others_t` (d rows of `stride`
-/// entries), each summed over coordinates in order, LANES partners at a time in registers.
+/// entries), each summed over coordinates in order, LANES partners at a time in registers, up
+/// to four such blocks at once (independent sums in flight, one broadcast of u's coordinate).
 #[inline(always)]
 fn pair_sums(
     u: &[f64],
@@ -32,19 +33,47 @@ fn pair_sums(
     minus: &mut [f64],
     plus: &mut [f64],
 ) {
-    for l in (0..minus.len()).step_by(LANES) {
-        let (mut am, mut ap) = ([0.0; LANES], [0.0; LANES]);
-        for (r, &x) in u.iter().enumerate() {
-            let at = r * stride + from + l;
-            let row: &[f64; LANES] = others_t[at..at + LANES].try_into().expect("LANES entries");
+    const GROUP: usize = 4 * LANES;
+    for l in (0..minus.len()).step_by(GROUP) {
+        let (minus, plus) = (&mut minus[l..], &mut plus[l..]);
+        let at = from + l;
+        match (minus.len() / LANES).min(4) {
+            1 => pair_sums_blocks::<1>(u, others_t, stride, at, minus, plus),
+            2 => pair_sums_blocks::<2>(u, others_t, stride, at, minus, plus),
+            3 => pair_sums_blocks::<3>(u, others_t, stride, at, minus, plus),
+            _ => pair_sums_blocks::<4>(u, others_t, stride, at, minus, plus),
+        }
+    }
+}
+
+/// [`pair_sums`] for the NB blocks of LANES columns from `from` on, all held in registers.
+#[inline(always)]
+fn pair_sums_blocks<const NB: usize>(
+    u: &[f64],
+    others_t: &[f64],
+    stride: usize,
+    from: usize,
+    minus: &mut [f64],
+    plus: &mut [f64],
+) {
+    let (mut am, mut ap) = ([[0.0; LANES]; NB], [[0.0; LANES]; NB]);
+    for (r, &x) in u.iter().enumerate() {
+        let at = r * stride + from;
+        let row = &others_t[at..at + NB * LANES];
+        for b in 0..NB {
+            let ys: &[f64; LANES] = row[b * LANES..(b + 1) * LANES]
+                .try_into()
+                .expect("LANES entries");
             for t in 0..LANES {
-                let y = row[t];
-                am[t] += (x - y) * (x - y);
-                ap[t] += (x + y) * (x + y);
+                let y = ys[t];
+                am[b][t] += (x - y) * (x - y);
+                ap[b][t] += (x + y) * (x + y);
             }
         }
-        minus[l..l + LANES].copy_from_slice(&am);
-        plus[l..l + LANES].copy_from_slice(&ap);
+    }
+    for b in 0..NB {
+        minus[b * LANES..(b + 1) * LANES].copy_from_slice(&am[b]);
+        plus[b * LANES..(b + 1) * LANES].copy_from_slice(&ap[b]);
     }
 }
 

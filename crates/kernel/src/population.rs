@@ -444,6 +444,33 @@ impl PopulationLoss {
             s.width(),
             "LossGradient sized for another width"
         );
+        self.size_pair_buffers(s, out);
+        (evaluate_fn::<true>())(self, s, out);
+        Ok(())
+    }
+
+    /// The gradient of [`PopulationLoss::evaluate`] alone, bit for bit, without summing the
+    /// loss (its k (k + 1) / 2 + k m terms are one dependency chain, about a tenth of an
+    /// evaluation at k = d = 10): `out.loss` is left NaN. Gradient descent uses it on the steps
+    /// whose loss is neither recorded nor tested.
+    pub fn evaluate_gradient(
+        &self,
+        s: &TwoLayerNet,
+        out: &mut LossGradient,
+    ) -> Result<(), ShapeError> {
+        self.check_dims(s)?;
+        assert_eq!(
+            out.grad_a.len(),
+            s.width(),
+            "LossGradient sized for another width"
+        );
+        self.size_pair_buffers(s, out);
+        (evaluate_fn::<false>())(self, s, out);
+        Ok(())
+    }
+
+    /// The per-pair buffers of `out` sized for `s` (allocation on first use only).
+    fn size_pair_buffers(&self, s: &TwoLayerNet, out: &mut LossGradient) {
         let m = self.teacher.width();
         let total = s.width() * (s.width() - 1) / 2 + s.width() * m + body::LANES;
         if out.minus.len() != total {
@@ -451,8 +478,6 @@ impl PopulationLoss {
             out.plus.resize(total, 0.0);
             out.theta.resize(total, 0.0);
         }
-        (evaluate_fn())(self, s, out);
-        Ok(())
     }
 
     /// The exact Hessian of L in W (output weights held fixed): a (k d) x (k d) matrix whose

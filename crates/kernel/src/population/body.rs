@@ -195,7 +195,7 @@ impl PopulationLoss {
     /// `LossGradient::size_for`), inlined into each instruction-set variant of
     /// [`super::evaluate_fn`].
     #[inline(always)]
-    pub(super) fn evaluate_body(&self, s: &TwoLayerNet, out: &mut LossGradient) {
+    pub(super) fn evaluate_body<const LOSS: bool>(&self, s: &TwoLayerNet, out: &mut LossGradient) {
         const INV_2PI: f64 = 1.0 / (2.0 * PI);
         let (k, d) = (s.width(), s.dim());
         let m = self.teacher.width();
@@ -257,7 +257,9 @@ impl PopulationLoss {
         if self_term {
             for (i, &ai) in a.iter().enumerate() {
                 let kii = 0.5 * out.norms[i] * out.norms[i];
-                loss += 0.5 * ai * ai * kii;
+                if LOSS {
+                    loss += 0.5 * ai * ai * kii;
+                }
                 out.grad_a[i] += ai * kii;
                 out.self_coeff[i] += 0.5 * ai * ai;
             }
@@ -304,7 +306,9 @@ impl PopulationLoss {
                 }
                 let (mut ga, mut sc) = (out.grad_a[i], out.self_coeff[i]);
                 for t in 0..len {
-                    loss += ai * al[t] * sins[t];
+                    if LOSS {
+                        loss += ai * al[t] * sins[t];
+                    }
                     ga += al[t] * sins[t];
                     sc += coss[t];
                 }
@@ -363,19 +367,21 @@ impl PopulationLoss {
             }
         }
         // The teacher pairs' loss terms, row by row after all student pairs.
-        for (i, &ai) in a.iter().enumerate() {
-            if out.norms[i] == 0.0 {
-                continue;
-            }
-            let kaps = &out.minus[teacher_off + i * m..teacher_off + (i + 1) * m];
-            for j in 0..m {
-                loss -= ai * b[j] * kaps[j];
+        if LOSS {
+            for (i, &ai) in a.iter().enumerate() {
+                if out.norms[i] == 0.0 {
+                    continue;
+                }
+                let kaps = &out.minus[teacher_off + i * m..teacher_off + (i + 1) * m];
+                for j in 0..m {
+                    loss -= ai * b[j] * kaps[j];
+                }
             }
         }
         for i in 0..k {
             out.grad_w[i * d..(i + 1) * d].copy_from_slice(&out.grad_pad[i * dp..i * dp + d]);
         }
-        out.loss = loss;
+        out.loss = if LOSS { loss } else { f64::NAN };
     }
 }
 

@@ -77,6 +77,20 @@ fn pair_sums_blocks<const NB: usize>(
     }
 }
 
+/// Where the teacher pairs start in the per-pair buffers, and their length: the k (k - 1) / 2
+/// student pairs, LANES entries of slack (the last student rows' whole blocks end there), the
+/// k m teacher pairs, LANES more.
+pub(super) fn pair_layout(k: usize, m: usize) -> (usize, usize) {
+    let teacher_off = k * (k - 1) / 2 + LANES;
+    (teacher_off, teacher_off + k * m + LANES)
+}
+
+/// LANES entries of `x` from `at` on.
+#[inline(always)]
+fn lanes(x: &[f64], at: usize) -> [f64; LANES] {
+    x[at..at + LANES].try_into().expect("LANES entries")
+}
+
 /// `len` rounded up to a whole number of LANES.
 fn blocks(len: usize) -> usize {
     len.div_ceil(LANES) * LANES
@@ -207,14 +221,15 @@ impl PopulationLoss {
             out.norms[i] = n;
             out.inv_norms[i] = if n > 0.0 { 1.0 / n } else { 0.0 };
         }
-        super::unit_rows_into(w, d, &out.norms, &mut out.units);
+        super::unit_rows_into(w, d, &out.norms[..k], &mut out.units);
         for i in 0..k {
             for r in 0..d {
                 out.units_t[r * ks + i] = out.units[i * d + r];
             }
             out.w_pad[i * dp..i * dp + d].copy_from_slice(&w[i * d..(i + 1) * d]);
         }
-        out.grad_a.fill(0.0);
+        out.a_pad[..k].copy_from_slice(a);
+        out.grad_a_pad.fill(0.0);
         out.grad_pad.fill(0.0);
         out.self_coeff.fill(0.0);
         let mut loss = self.teacher_energy;
@@ -231,7 +246,8 @@ impl PopulationLoss {
             pair_sums(u, &out.units_t, ks, i + 1, minus, plus);
             off += len;
         }
-        let teacher_off = off;
+        let (teacher_off, _) = pair_layout(k, m);
+        let mut off = teacher_off;
         for i in 0..k {
             let span = off..off + blocks(m);
             let u = &out.units[i * d..(i + 1) * d];
@@ -240,7 +256,8 @@ impl PopulationLoss {
             off += m;
         }
         // (2) Angles, sin t and cos t of all pairs: minus becomes sin t, plus becomes cos t.
-        // (Pairs with a zero vector give finite numbers here and are skipped below.)
+        // (Pairs with a zero vector give finite numbers here and are skipped below; the slack
+        // between the student and the teacher pairs gives numbers that are never read.)
         let total = off;
         for ((mi, pl), th) in out.minus[..total]
             .iter_mut()
@@ -260,87 +277,115 @@ impl PopulationLoss {
                 if LOSS {
                     loss += 0.5 * ai * ai * kii;
                 }
-                out.grad_a[i] += ai * kii;
+                out.grad_a_pad[i] += ai * kii;
                 out.self_coeff[i] += 0.5 * ai * ai;
             }
         }
         // (3) Neuron by neuron: its student pairs (i, l > i), then its teacher pairs, then its
         // gradient in W, which is then complete (earlier rows have added their pairs (i', i)).
-        // Per row, first the per-pair numbers for the whole row in one loop over contiguous
-        // buffers (kernel value into the sin slot, gradient coefficient into the angle slot, the
-        // self coefficient of w_i into the cos slot), then the sums into neuron i in pair order.
+        // Per row, first the per-pair numbers for the whole row in whole blocks of LANES pairs
+        // (kernel value, self coefficient of w_i, gradient coefficient; the lanes past the row
+        // write into the next rows' slots, which are computed later, or into slack, and into
+        // the padding of the per-neuron buffers), then the sums into neuron i in pair order.
         // A zero neuron has kernel and gradient zero (relu'(0) = 0): its rows are skipped, and a
         // zero partner gets the coefficient 0 (its kernel value and 1 / |w| are 0 already).
-        let b = &self.teacher.a;
-        let nj = &self.teacher_norms;
+        let (b, nj) = (&self.teacher_a_pad, &self.teacher_norms_pad);
         let mut off = 0;
         for i in 0..k {
             let len = k - 1 - i;
             let (pairs, next) = (off..off + len, off + len);
-            off = next;
             let teacher_pairs = teacher_off + i * m..teacher_off + (i + 1) * m;
             let (ni, inv_i, ai) = (out.norms[i], out.inv_norms[i], a[i]);
             let live = ni > 0.0;
             if live {
-                let (sins, coss, thetas) = (
-                    &mut out.minus[pairs.clone()],
-                    &mut out.plus[pairs.clone()],
-                    &mut out.theta[pairs],
+                let (al, nl, inv_l) = (
+                    &out.a_pad[i + 1..],
+                    &out.norms[i + 1..],
+                    &out.inv_norms[i + 1..],
                 );
-                let (al, nl, inv_l) = (&a[i + 1..], &out.norms[i + 1..], &out.inv_norms[i + 1..]);
-                let (coeff_l, grad_a_l) = (&mut out.self_coeff[i + 1..], &mut out.grad_a[i + 1..]);
-                for t in 0..len {
-                    let (sin, cos, rest) = (sins[t], coss[t], PI - thetas[t]);
-                    let kap = ni * nl[t] * INV_2PI * (sin + rest * cos);
-                    let aa = ai * al[t];
-                    let sin_over_2pi = sin * INV_2PI;
-                    grad_a_l[t] += ai * kap;
-                    coeff_l[t] += aa * ni * sin_over_2pi * inv_l[t];
-                    sins[t] = kap;
-                    coss[t] = aa * nl[t] * sin_over_2pi * inv_i;
-                    thetas[t] = if nl[t] > 0.0 {
-                        aa * (rest * INV_2PI)
-                    } else {
-                        0.0
-                    };
+                for t0 in (0..blocks(len)).step_by(LANES) {
+                    let at = off + t0;
+                    let (sin, cos, theta) = (
+                        lanes(&out.minus, at),
+                        lanes(&out.plus, at),
+                        lanes(&out.theta, at),
+                    );
+                    let (al, nl, inv_l) = (lanes(al, t0), lanes(nl, t0), lanes(inv_l, t0));
+                    let mut coeff_l = lanes(&out.self_coeff, i + 1 + t0);
+                    let mut grad_a_l = lanes(&out.grad_a_pad, i + 1 + t0);
+                    let (mut kap, mut cself, mut coeff) =
+                        ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+                    for q in 0..LANES {
+                        let rest = PI - theta[q];
+                        kap[q] = ni * nl[q] * INV_2PI * (sin[q] + rest * cos[q]);
+                        let aa = ai * al[q];
+                        let sin_over_2pi = sin[q] * INV_2PI;
+                        grad_a_l[q] += ai * kap[q];
+                        coeff_l[q] += aa * ni * sin_over_2pi * inv_l[q];
+                        cself[q] = aa * nl[q] * sin_over_2pi * inv_i;
+                        coeff[q] = if nl[q] > 0.0 {
+                            aa * (rest * INV_2PI)
+                        } else {
+                            0.0
+                        };
+                    }
+                    out.self_coeff[i + 1 + t0..i + 1 + t0 + LANES].copy_from_slice(&coeff_l);
+                    out.grad_a_pad[i + 1 + t0..i + 1 + t0 + LANES].copy_from_slice(&grad_a_l);
+                    out.kap[at..at + LANES].copy_from_slice(&kap);
+                    out.cself[at..at + LANES].copy_from_slice(&cself);
+                    out.coeff[at..at + LANES].copy_from_slice(&coeff);
                 }
-                let (mut ga, mut sc) = (out.grad_a[i], out.self_coeff[i]);
+                let (mut ga, mut sc) = (out.grad_a_pad[i], out.self_coeff[i]);
+                let (kaps, cselfs) = (&out.kap[pairs.clone()], &out.cself[pairs.clone()]);
                 for t in 0..len {
                     if LOSS {
-                        loss += ai * al[t] * sins[t];
+                        loss += ai * al[t] * kaps[t];
                     }
-                    ga += al[t] * sins[t];
-                    sc += coss[t];
+                    ga += al[t] * kaps[t];
+                    sc += cselfs[t];
                 }
                 // The teacher pairs of neuron i (their loss terms are added after all rows).
-                let (sins, coss, thetas) = (
-                    &mut out.minus[teacher_pairs.clone()],
-                    &mut out.plus[teacher_pairs.clone()],
-                    &mut out.theta[teacher_pairs.clone()],
+                for j0 in (0..ms).step_by(LANES) {
+                    let at = teacher_pairs.start + j0;
+                    let (sin, cos, theta) = (
+                        lanes(&out.minus, at),
+                        lanes(&out.plus, at),
+                        lanes(&out.theta, at),
+                    );
+                    let (bj, nj) = (lanes(b, j0), lanes(nj, j0));
+                    let (mut kap, mut cself, mut coeff) =
+                        ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+                    for q in 0..LANES {
+                        let rest = PI - theta[q];
+                        kap[q] = ni * nj[q] * INV_2PI * (sin[q] + rest * cos[q]);
+                        let ab = ai * bj[q];
+                        cself[q] = ab * (nj[q] * sin[q] * INV_2PI * inv_i);
+                        coeff[q] = if nj[q] > 0.0 {
+                            ab * (rest * INV_2PI)
+                        } else {
+                            0.0
+                        };
+                    }
+                    out.kap[at..at + LANES].copy_from_slice(&kap);
+                    out.cself[at..at + LANES].copy_from_slice(&cself);
+                    out.coeff[at..at + LANES].copy_from_slice(&coeff);
+                }
+                let (kaps, cselfs) = (
+                    &out.kap[teacher_pairs.clone()],
+                    &out.cself[teacher_pairs.clone()],
                 );
                 for j in 0..m {
-                    let (sin, cos, rest) = (sins[j], coss[j], PI - thetas[j]);
-                    let kap = ni * nj[j] * INV_2PI * (sin + rest * cos);
-                    let ab = ai * b[j];
-                    sins[j] = kap;
-                    coss[j] = ab * (nj[j] * sin * INV_2PI * inv_i);
-                    thetas[j] = if nj[j] > 0.0 {
-                        ab * (rest * INV_2PI)
-                    } else {
-                        0.0
-                    };
+                    ga -= b[j] * kaps[j];
+                    sc -= cselfs[j];
                 }
-                for j in 0..m {
-                    ga -= b[j] * sins[j];
-                    sc -= coss[j];
-                }
-                (out.grad_a[i], out.self_coeff[i]) = (ga, sc);
+                (out.grad_a_pad[i], out.self_coeff[i]) = (ga, sc);
             }
+            off = next;
             // dL/dw_i, COORDS coordinates at a time in registers: what earlier rows added, its
             // student partners l > i (each also receiving its term into row l), its teachers,
             // then the self coefficient times w_i.
-            let coeffs = &out.theta[off - len..off];
-            let teacher_coeffs = &out.theta[teacher_pairs];
+            let coeffs = &out.coeff[pairs];
+            let teacher_coeffs = &out.coeff[teacher_pairs];
             let (head, tail) = out.grad_pad.split_at_mut((i + 1) * dp);
             let gi = &mut head[i * dp..];
             let wi = &out.w_pad[i * dp..(i + 1) * dp];
@@ -372,7 +417,7 @@ impl PopulationLoss {
                 if out.norms[i] == 0.0 {
                     continue;
                 }
-                let kaps = &out.minus[teacher_off + i * m..teacher_off + (i + 1) * m];
+                let kaps = &out.kap[teacher_off + i * m..teacher_off + (i + 1) * m];
                 for j in 0..m {
                     loss -= ai * b[j] * kaps[j];
                 }
@@ -381,6 +426,7 @@ impl PopulationLoss {
         for i in 0..k {
             out.grad_w[i * d..(i + 1) * d].copy_from_slice(&out.grad_pad[i * dp..i * dp + d]);
         }
+        out.grad_a.copy_from_slice(&out.grad_a_pad[..k]);
         out.loss = if LOSS { loss } else { f64::NAN };
     }
 }

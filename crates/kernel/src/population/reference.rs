@@ -109,7 +109,12 @@ impl PopulationLoss {
         let (a, w) = (&s.a, &s.w);
         let m = self.teacher.width();
         let mut teacher_units = vec![0.0; m * d];
-        unit_rows_into(&self.teacher.w, d, &self.teacher_norms, &mut teacher_units);
+        unit_rows_into(
+            &self.teacher.w,
+            d,
+            &self.teacher_norms_pad[..m],
+            &mut teacher_units,
+        );
         let mut teacher_units_t = vec![0.0; m * d];
         transpose_into(&teacher_units, m, d, &mut teacher_units_t);
         for i in 0..k {
@@ -236,7 +241,7 @@ impl PopulationLoss {
         // Student-teacher cross terms, a row (i, all j) at a time in the same way.
         let v = &self.teacher.w;
         let b = &self.teacher.a;
-        let nj = &self.teacher_norms;
+        let nj = &self.teacher_norms_pad[..m];
         for (i, &ai) in a.iter().enumerate() {
             let pairs = off + i * m..off + (i + 1) * m;
             let (ni, inv_i) = (out.norms[i], out.inv_norms[i]);

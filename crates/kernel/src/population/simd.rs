@@ -139,8 +139,7 @@ mod tests {
         for (name, with_loss, gradient_only) in variants {
             for (f, what) in [(with_loss, "with loss"), (gradient_only, "gradient only")] {
                 let mut got = LossGradient::new(k, d);
-                (got.minus, got.plus, got.theta) =
-                    (want.minus.clone(), want.plus.clone(), want.theta.clone());
+                loss.size_pair_buffers(&s, &mut got);
                 f(&loss, &s, &mut got);
                 if what == "with loss" {
                     assert_eq!(got.loss.to_bits(), want.loss.to_bits(), "{name}");

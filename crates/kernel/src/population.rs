@@ -448,16 +448,18 @@ impl PopulationLoss {
     ///
     /// Three passes per evaluation: (1) norms, 1 / norms and unit vectors, and the squared
     /// distances |u_i - u_l|^2, |u_i + u_l|^2 of every student-student pair (l > i) and every
-    /// student-teacher pair, summed for all partners of one neuron at once (each still over
+    /// student-teacher pair, summed for up to 32 partners of one neuron at once (each still over
     /// coordinates in order, the sums of [`Pair::with_norms`]); (2) one flat loop over all pairs
-    /// turning the sums into the angle, sin t and cos t of [`Pair::from_sums`], with the angle from
-    /// [`arccos::atan2_nonneg`] (fdlibm's atan written without branches, so that this loop
-    /// vectorises) instead of libm's `atan2`; (3) the kernel values and gradient coefficients per
-    /// pair, with 1 / (2 pi) and 1 / |w| as multiplications, neuron by neuron, each per-neuron
-    /// sum and dL/dw_i held in registers (`population/body.rs`; the numbers are those of the
-    /// earlier row-by-row body bit for bit, `population/reference.rs`, which the tests keep as
-    /// the oracle). Against pair-by-pair evaluation with
-    /// `f64::atan2` and divisions the results move at rounding level only (the property tests in
+    /// turning the sums into the angle, sin t and cos t with one square root and one division
+    /// (`population/angle.rs`: fdlibm's atan, written without branches so that the loop
+    /// vectorises, on the tangent of the half angle; within 3 ulps of 2 atan2(sqrt(minus),
+    /// sqrt(plus)) by libm, tested); (3) the kernel values and gradient coefficients per pair in
+    /// whole vector blocks, with 1 / (2 pi) and 1 / |w| as multiplications, neuron by neuron,
+    /// each per-neuron sum and dL/dw_i held in registers (`population/body.rs`; the numbers are
+    /// those of the earlier row-by-row body, `population/reference.rs`, which the tests keep as
+    /// the oracle: bit for bit with the same angles, within 64 eps of each number's scale with
+    /// the two-root angles it had). Against pair-by-pair evaluation with `f64::atan2` and
+    /// divisions the results move at rounding level only (the property tests in
     /// `tests/population_properties.rs` bound the difference and compare the gradient with
     /// finite differences).
     pub fn evaluate(&self, s: &TwoLayerNet, out: &mut LossGradient) -> Result<(), ShapeError> {

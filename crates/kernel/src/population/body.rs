@@ -2,20 +2,25 @@
 //! population loss, every unordered student pair once, then the student-teacher pairs.
 //!
 //! Laid out so that nothing runs in scalar remainder loops or in dependency chains through
-//! memory: the pair sums run in whole blocks of four partners (the transposed unit vectors
-//! carry zero padding columns; the extra sums land in slack that the next row overwrites),
-//! every per-neuron sum is held in a register for the whole of its row, and dL/dw_i is summed in
-//! registers, eight coordinates at a time over rows padded with zeros, from its partners in
-//! order. The operations on every number, and their order, are those of the row-by-row body
-//! this replaced (kept as the test oracle in `reference.rs`) with the one-root angles of
-//! `angle.rs`, so the results agree with it bit for bit, and with its original two-root angles
-//! to rounding (test `blocked_body_matches_rowwise`).
+//! memory: the pair sums run in whole blocks of eight partners, up to four blocks at once (the
+//! transposed unit vectors carry zero padding columns; the extra sums land in slack that the
+//! next row overwrites); the per-pair kernel values and coefficients are computed in whole
+//! blocks too, into their own buffers (the lanes past a row land in the next rows' slots, in
+//! the slack between student and teacher pairs, or in the padding of the per-neuron buffers,
+//! all written again before they are read or never read); every per-neuron sum is held in a
+//! register for the whole of its row; and dL/dw_i is summed in registers, all its blocks of
+//! eight coordinates (rows padded with zeros) at once, from its partners in order. The
+//! operations on every number, and their order, are those of the row-by-row body this replaced
+//! (kept as the test oracle in `reference.rs`) with the one-root angles of `angle.rs`, so the
+//! results agree with it bit for bit, and with its original two-root angles to rounding (test
+//! `blocked_body_matches_rowwise`). With `LOSS = false` the loss is not summed (its terms are
+//! one dependency chain) and every other number is the same.
 
 use std::f64::consts::PI;
 
 use super::{KernelTerms, LossGradient, PopulationLoss, TwoLayerNet, angle, norm};
 
-/// Partners summed at once in [`pair_sums`].
+/// Partners per block in [`pair_sums`] and in the per-pair loops.
 pub(super) const LANES: usize = 8;
 /// Gradient coordinates summed at once in registers.
 pub(super) const COORDS: usize = 8;

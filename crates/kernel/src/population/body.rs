@@ -126,13 +126,16 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    /// dL/dw_i for rows of NB blocks of COORDS coordinates: all NB blocks held in registers
-    /// across the partners (NB independent sums in flight), each coordinate summed in the order
-    /// of [`Row::gradient_block`]: what earlier rows added, the student partners l > i in order
-    /// (each also receiving its term c w_i into its row of `tail`), the teachers in order, then
-    /// the self coefficient times w_i.
+    /// The first part of dL/dw_i for rows of NB blocks of COORDS coordinates: what earlier rows
+    /// added, then the student partners l > i in order (each also receiving its term c w_i into
+    /// its row of `tail`), all NB blocks held in registers across the partners (NB independent
+    /// sums in flight); [`teachers_and_self`] adds the rest once every row has its student
+    /// terms. Each coordinate is summed in the order of [`Row::gradient_block`].
     #[inline(always)]
-    fn gradient<const NB: usize>(&self, gi: &mut [f64], wi: &[f64], tail: &mut [f64]) {
+    fn students<const NB: usize>(&self, gi: &mut [f64], wi: &[f64], tail: &mut [f64]) {
+        if !self.live {
+            return;
+        }
         let dp = NB * COORDS;
         let mut acc = [[0.0; COORDS]; NB];
         let mut wq = [[0.0; COORDS]; NB];
@@ -140,37 +143,25 @@ impl Row<'_> {
             acc[b] = gi[b * COORDS..(b + 1) * COORDS].try_into().expect("COORDS");
             wq[b] = wi[b * COORDS..(b + 1) * COORDS].try_into().expect("COORDS");
         }
-        if self.live {
-            for ((&c, wl), gl) in self
-                .coeffs
-                .iter()
-                .zip(self.later.chunks_exact(dp))
-                .zip(tail.chunks_exact_mut(dp))
-            {
-                for b in 0..NB {
-                    axpy(&mut acc[b], c, &wl[b * COORDS..], false);
-                    let gl: &mut [f64; COORDS] = (&mut gl[b * COORDS..(b + 1) * COORDS])
-                        .try_into()
-                        .expect("COORDS");
-                    let mut g = *gl;
-                    for q in 0..COORDS {
-                        g[q] += c * wq[b][q];
-                    }
-                    *gl = g;
+        for ((&c, wl), gl) in self
+            .coeffs
+            .iter()
+            .zip(self.later.chunks_exact(dp))
+            .zip(tail.chunks_exact_mut(dp))
+        {
+            for b in 0..NB {
+                axpy(&mut acc[b], c, &wl[b * COORDS..], false);
+                let gl: &mut [f64; COORDS] = (&mut gl[b * COORDS..(b + 1) * COORDS])
+                    .try_into()
+                    .expect("COORDS");
+                let mut g = *gl;
+                for q in 0..COORDS {
+                    g[q] += c * wq[b][q];
                 }
-            }
-            for (&c, vj) in self
-                .teacher_coeffs
-                .iter()
-                .zip(self.teacher_pad.chunks_exact(dp))
-            {
-                for b in 0..NB {
-                    axpy(&mut acc[b], c, &vj[b * COORDS..], true);
-                }
+                *gl = g;
             }
         }
         for b in 0..NB {
-            axpy(&mut acc[b], self.c_self, &wq[b], false);
             gi[b * COORDS..(b + 1) * COORDS].copy_from_slice(&acc[b]);
         }
     }
@@ -206,6 +197,76 @@ impl Row<'_> {
         }
         axpy(&mut acc, self.c_self, wq, false);
         gi[q0..q0 + COORDS].copy_from_slice(&acc);
+    }
+}
+
+/// The rest of dL/dw_i for the R rows of `grad` (rows of NB blocks of COORDS coordinates, each
+/// holding what [`Row::students`] summed): each row's teacher terms in order (when `live`: every
+/// one of the R rows is a nonzero neuron), then its self coefficient times its weights `w`. The
+/// R rows' sums are independent, so they run interleaved (R NB sums in flight); each coordinate
+/// gets the operations of [`Row::gradient_block`] in its order.
+#[inline(always)]
+fn teachers_and_self<const NB: usize, const R: usize>(
+    grad: &mut [f64],
+    w: &[f64],
+    coeffs: [&[f64]; R],
+    c_self: [f64; R],
+    teacher_pad: &[f64],
+    live: bool,
+) {
+    let dp = NB * COORDS;
+    let mut acc = [[[0.0; COORDS]; NB]; R];
+    for r in 0..R {
+        for b in 0..NB {
+            let at = r * dp + b * COORDS;
+            acc[r][b] = grad[at..at + COORDS].try_into().expect("COORDS");
+        }
+    }
+    if live {
+        for (j, vj) in teacher_pad.chunks_exact(dp).enumerate() {
+            for r in 0..R {
+                let c = coeffs[r][j];
+                for b in 0..NB {
+                    axpy(&mut acc[r][b], c, &vj[b * COORDS..], true);
+                }
+            }
+        }
+    }
+    for r in 0..R {
+        for b in 0..NB {
+            let at = r * dp + b * COORDS;
+            axpy(&mut acc[r][b], c_self[r], &w[at..], false);
+            grad[at..at + COORDS].copy_from_slice(&acc[r][b]);
+        }
+    }
+}
+
+/// [`teachers_and_self`] for every row: pairs of live rows together, other rows alone.
+#[inline(always)]
+fn finish_rows<const NB: usize>(
+    out: &mut LossGradient,
+    k: usize,
+    m: usize,
+    teacher_off: usize,
+    teacher_pad: &[f64],
+) {
+    let dp = NB * COORDS;
+    let coeffs = |i: usize| teacher_off + i * m..teacher_off + (i + 1) * m;
+    let mut i = 0;
+    while i < k {
+        let rows = i * dp..(i + 2).min(k) * dp;
+        let (grad, w) = (&mut out.grad_pad[rows.clone()], &out.w_pad[rows]);
+        if i + 1 < k && out.norms[i] > 0.0 && out.norms[i + 1] > 0.0 {
+            let c = [&out.coeff[coeffs(i)], &out.coeff[coeffs(i + 1)]];
+            let c_self = [out.self_coeff[i], out.self_coeff[i + 1]];
+            teachers_and_self::<NB, 2>(grad, w, c, c_self, teacher_pad, true);
+            i += 2;
+        } else {
+            let live = out.norms[i] > 0.0;
+            let c = [&out.coeff[coeffs(i)]];
+            teachers_and_self::<NB, 1>(grad, w, c, [out.self_coeff[i]], teacher_pad, live);
+            i += 1;
+        }
     }
 }
 
@@ -405,16 +466,26 @@ impl PopulationLoss {
                 live,
             };
             match dp / COORDS {
-                1 => row.gradient::<1>(gi, wi, tail),
-                2 => row.gradient::<2>(gi, wi, tail),
-                3 => row.gradient::<3>(gi, wi, tail),
-                4 => row.gradient::<4>(gi, wi, tail),
+                1 => row.students::<1>(gi, wi, tail),
+                2 => row.students::<2>(gi, wi, tail),
+                3 => row.students::<3>(gi, wi, tail),
+                4 => row.students::<4>(gi, wi, tail),
                 _ => {
                     for q0 in (0..dp).step_by(COORDS) {
                         row.gradient_block(q0, dp, gi, wi, tail);
                     }
                 }
             }
+        }
+        // Rows of at most four blocks: the teacher and self terms of dL/dw_i, after all rows'
+        // student terms (wider rows summed them above, block by block).
+        let teacher_pad = &self.teacher_pad;
+        match dp / COORDS {
+            1 => finish_rows::<1>(out, k, m, teacher_off, teacher_pad),
+            2 => finish_rows::<2>(out, k, m, teacher_off, teacher_pad),
+            3 => finish_rows::<3>(out, k, m, teacher_off, teacher_pad),
+            4 => finish_rows::<4>(out, k, m, teacher_off, teacher_pad),
+            _ => {}
         }
         // The teacher pairs' loss terms, row by row after all student pairs.
         if LOSS {
@@ -489,8 +560,9 @@ mod tests {
     /// The blocked body gives the row-by-row body's numbers (see `assert_same_as_rowwise`): k = 13 and m = 7
     /// (rows of every length modulo the block widths, d = 11 not a multiple of COORDS), a zero
     /// student and a zero teacher neuron, an aligned and an anti-aligned pair, both kernel-term
-    /// choices; and k = d = 10 and 20 near the identity teacher (the benchmark's and the claims'
-    /// setting), with both teacher constructors.
+    /// choices; and k = d = 1, 2, 10, 20 and 40 near the identity teacher (the benchmark's and
+    /// the claims' setting; d = 40 takes the path for rows of more than four coordinate blocks),
+    /// with both teacher constructors.
     #[test]
     fn blocked_body_matches_rowwise() {
         let (k, m, d) = (13, 7, 11);
@@ -511,7 +583,7 @@ mod tests {
             let loss = PopulationLoss::new(teacher.clone()).with_terms(terms);
             assert_same_as_rowwise(&loss, &s, &format!("{terms:?}"));
         }
-        for d in [1, 2, 10, 20] {
+        for d in [1, 2, 10, 20, 40] {
             let mut s = TwoLayerNet::identity(d);
             for (i, x) in s.w_mut().iter_mut().enumerate() {
                 *x += 0.02 * value(i) / (d as f64).sqrt();

@@ -205,6 +205,8 @@ impl Row<'_> {
 /// one of the R rows is a nonzero neuron), then its self coefficient times its weights `w`. The
 /// R rows' sums are independent, so they run interleaved (R NB sums in flight); each coordinate
 /// gets the operations of [`Row::gradient_block`] in its order.
+// The indices address the accumulators and the row offsets together.
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 fn teachers_and_self<const NB: usize, const R: usize>(
     grad: &mut [f64],

@@ -24,6 +24,9 @@ fn bench_size(c: &mut Criterion, d: usize) {
     c.bench_function(&format!("population loss+gradient k=d={d}"), |b| {
         b.iter(|| loss.evaluate(&student, &mut out).unwrap())
     });
+    c.bench_function(&format!("population gradient only k=d={d}"), |b| {
+        b.iter(|| loss.evaluate_gradient(&student, &mut out).unwrap())
+    });
     c.bench_function(&format!("population hessian_w k=d={d}"), |b| {
         b.iter(|| loss.hessian_w(&student).unwrap())
     });

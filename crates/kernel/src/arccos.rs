@@ -90,10 +90,34 @@ impl Pair {
 /// Error: fdlibm's analysis bounds its atan by 1 ulp; the test
 /// `fast_atan_is_within_two_ulps_of_libm` checks this function against the platform's `atan2`
 /// on 3e5 points and at every reduction boundary.
+#[inline(always)]
+fn atan_unit(x: f64) -> f64 {
+    let (c, hi, lo) = atan_reduction(x < 0.4375, x < 0.6875);
+    atan_reduced((x - c) / (1.0 + c * x), hi, lo)
+}
+
+/// The constants (c, hi, lo) of [`atan_unit`]'s reduction, atan(c) = hi + lo, for x < 7/16
+/// (`below_7_16`), 7/16 <= x < 11/16 and x >= 11/16.
 // fdlibm's decimal literals, kept digit for digit (each rounds to the bit pattern fdlibm lists).
 #[allow(clippy::excessive_precision)]
 #[inline(always)]
-fn atan_unit(x: f64) -> f64 {
+pub(crate) fn atan_reduction(below_7_16: bool, below_11_16: bool) -> (f64, f64, f64) {
+    // atan(1/2) and atan(1), each as hi + lo (fdlibm's atan(1)hi, 0x3FE921FB54442D18, is pi/4
+    // rounded to nearest).
+    if below_7_16 {
+        (0.0, 0.0, 0.0)
+    } else if below_11_16 {
+        (0.5, 4.63647609000806093515e-01, 2.26987774529616870924e-17)
+    } else {
+        (1.0, FRAC_PI_4, 3.06161699786838301793e-17)
+    }
+}
+
+/// atan(c) + atan(t) for the reduced argument t in [-0.19, 7/16] and atan(c) = hi + lo:
+/// fdlibm's odd polynomial and its final sum ([`atan_unit`]).
+#[allow(clippy::excessive_precision)]
+#[inline(always)]
+pub(crate) fn atan_reduced(t: f64, hi: f64, lo: f64) -> f64 {
     const AT: [f64; 11] = [
         3.33333333333329318027e-01,
         -1.99999999998764832476e-01,
@@ -107,16 +131,6 @@ fn atan_unit(x: f64) -> f64 {
         -3.65315727442169155270e-02,
         1.62858201153657823623e-02,
     ];
-    // atan(1/2) and atan(1), each as hi + lo (fdlibm's atan(1)hi, 0x3FE921FB54442D18, is pi/4
-    // rounded to nearest).
-    let (c, hi, lo) = if x < 0.4375 {
-        (0.0, 0.0, 0.0)
-    } else if x < 0.6875 {
-        (0.5, 4.63647609000806093515e-01, 2.26987774529616870924e-17)
-    } else {
-        (1.0, FRAC_PI_4, 3.06161699786838301793e-17)
-    };
-    let t = (x - c) / (1.0 + c * x);
     let z = t * t;
     let w = z * z;
     let s1 = z * (AT[0] + w * (AT[2] + w * (AT[4] + w * (AT[6] + w * (AT[8] + w * AT[10])))));
@@ -124,6 +138,10 @@ fn atan_unit(x: f64) -> f64 {
     // For c = 0 this is -(t (s1 + s2) - t) = t - t (s1 + s2), fdlibm's direct case, exactly.
     hi - ((t * (s1 + s2) - lo) - t)
 }
+
+/// The low part of pi/2 = `FRAC_PI_2` + `PIO2_LO` (fdlibm's atan(inf)lo).
+#[allow(clippy::excessive_precision)]
+pub(crate) const PIO2_LO: f64 = 6.12323399573676603587e-17;
 
 /// atan2(y, x) for y, x >= 0, not both zero: the half angle t/2 of [`Pair::from_sums`] from
 /// y = |w^ - v^| and x = |w^ + v^|. The quotient min / max (rounded once, relative error u =
@@ -137,7 +155,6 @@ fn atan_unit(x: f64) -> f64 {
 pub fn atan2_nonneg(y: f64, x: f64) -> f64 {
     // fdlibm's atan(inf)hi, 0x3FF921FB54442D18, is pi/2 rounded to nearest.
     const PIO2_HI: f64 = FRAC_PI_2;
-    const PIO2_LO: f64 = 6.12323399573676603587e-17;
     let swap = y > x;
     let (lo, hi) = if swap { (x, y) } else { (y, x) };
     let r = atan_unit(lo / hi);

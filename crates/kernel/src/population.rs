@@ -17,6 +17,7 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::arccos::Pair;
 use crate::arccos::{self, norm};
 
+mod angle;
 mod body;
 #[cfg(test)]
 mod reference;
@@ -244,9 +245,15 @@ pub struct LossGradient {
     pub grad_a: Vec<f64>,
     /// dL/dW, row-major k x d.
     pub grad_w: Vec<f64>,
+    /// |w_i|, then LANES zeros (the per-neuron buffers are padded so that every block of
+    /// partners is whole).
     norms: Vec<f64>,
-    /// 1 / |w_i| (0 for a zero neuron).
+    /// 1 / |w_i| (0 for a zero neuron), then LANES zeros.
     inv_norms: Vec<f64>,
+    /// a, then LANES zeros.
+    a_pad: Vec<f64>,
+    /// dL/da being summed, then LANES entries of slack.
+    grad_a_pad: Vec<f64>,
     /// Unit vectors w_i * (1 / |w_i|), row-major k x d (zero rows for zero neurons).
     units: Vec<f64>,
     /// The same, transposed (d rows of `units_stride` = k + LANES - 1 entries, the columns
@@ -258,12 +265,17 @@ pub struct LossGradient {
     w_pad: Vec<f64>,
     grad_pad: Vec<f64>,
     coords: usize,
-    /// Per pair (student pairs i < l row by row, then student-teacher pairs, then slack for the
-    /// last block; sized on first use): |u_i - u_l|^2 and |u_i + u_l|^2, then sin t and cos t,
-    /// and the angle t; then the kernel value, self coefficient and gradient coefficient.
+    /// Per pair (student pairs i < l row by row, LANES entries of slack, the student-teacher
+    /// pairs, LANES more; sized on first use, `body::pair_layout`): |u_i - u_l|^2 and
+    /// |u_i + u_l|^2, then sin t and cos t, and the angle t; then the kernel value, the self
+    /// coefficient it adds to w_i and its gradient coefficient.
     minus: Vec<f64>,
     plus: Vec<f64>,
     theta: Vec<f64>,
+    kap: Vec<f64>,
+    cself: Vec<f64>,
+    coeff: Vec<f64>,
+    /// The coefficient of w_i in dL/dw_i being summed, then LANES entries of slack.
     self_coeff: Vec<f64>,
 }
 
@@ -274,8 +286,10 @@ impl LossGradient {
             loss: 0.0,
             grad_a: vec![0.0; k],
             grad_w: vec![0.0; k * d],
-            norms: vec![0.0; k],
-            inv_norms: vec![0.0; k],
+            norms: vec![0.0; k + body::LANES],
+            inv_norms: vec![0.0; k + body::LANES],
+            a_pad: vec![0.0; k + body::LANES],
+            grad_a_pad: vec![0.0; k + body::LANES],
             units: vec![0.0; k * d],
             units_t: vec![0.0; d * (k + body::LANES - 1)],
             units_stride: k + body::LANES - 1,
@@ -285,7 +299,10 @@ impl LossGradient {
             minus: Vec::new(),
             plus: Vec::new(),
             theta: Vec::new(),
-            self_coeff: vec![0.0; k],
+            kap: Vec::new(),
+            cself: Vec::new(),
+            coeff: Vec::new(),
+            self_coeff: vec![0.0; k + body::LANES],
         }
     }
 
@@ -309,7 +326,9 @@ impl LossGradient {
 #[derive(Debug, Clone)]
 pub struct PopulationLoss {
     teacher: TwoLayerNet,
-    teacher_norms: Vec<f64>,
+    /// b and |v_j|, padded with zeros to `teacher_stride` entries.
+    teacher_a_pad: Vec<f64>,
+    teacher_norms_pad: Vec<f64>,
     /// Teacher unit vectors v_j * (1 / |v_j|), transposed (d rows of `teacher_stride` = m
     /// rounded up to whole blocks of partners, the columns past m zero).
     teacher_units_t: Vec<f64>,
@@ -364,9 +383,14 @@ impl PopulationLoss {
         for j in 0..m {
             teacher_pad[j * coords..j * coords + d].copy_from_slice(teacher.neuron(j));
         }
+        let mut teacher_a_pad = teacher.a.clone();
+        teacher_a_pad.resize(stride, 0.0);
+        let mut teacher_norms_pad = teacher_norms;
+        teacher_norms_pad.resize(stride, 0.0);
         PopulationLoss {
             teacher,
-            teacher_norms,
+            teacher_a_pad,
+            teacher_norms_pad,
             teacher_units_t,
             teacher_stride: stride,
             teacher_pad,
@@ -424,16 +448,18 @@ impl PopulationLoss {
     ///
     /// Three passes per evaluation: (1) norms, 1 / norms and unit vectors, and the squared
     /// distances |u_i - u_l|^2, |u_i + u_l|^2 of every student-student pair (l > i) and every
-    /// student-teacher pair, summed for all partners of one neuron at once (each still over
+    /// student-teacher pair, summed for up to 32 partners of one neuron at once (each still over
     /// coordinates in order, the sums of [`Pair::with_norms`]); (2) one flat loop over all pairs
-    /// turning the sums into the angle, sin t and cos t of [`Pair::from_sums`], with the angle from
-    /// [`arccos::atan2_nonneg`] (fdlibm's atan written without branches, so that this loop
-    /// vectorises) instead of libm's `atan2`; (3) the kernel values and gradient coefficients per
-    /// pair, with 1 / (2 pi) and 1 / |w| as multiplications, neuron by neuron, each per-neuron
-    /// sum and dL/dw_i held in registers (`population/body.rs`; the numbers are those of the
-    /// earlier row-by-row body bit for bit, `population/reference.rs`, which the tests keep as
-    /// the oracle). Against pair-by-pair evaluation with
-    /// `f64::atan2` and divisions the results move at rounding level only (the property tests in
+    /// turning the sums into the angle, sin t and cos t with one square root and one division
+    /// (`population/angle.rs`: fdlibm's atan, written without branches so that the loop
+    /// vectorises, on the tangent of the half angle; within 3 ulps of 2 atan2(sqrt(minus),
+    /// sqrt(plus)) by libm, tested); (3) the kernel values and gradient coefficients per pair in
+    /// whole vector blocks, with 1 / (2 pi) and 1 / |w| as multiplications, neuron by neuron,
+    /// each per-neuron sum and dL/dw_i held in registers (`population/body.rs`; the numbers are
+    /// those of the earlier row-by-row body, `population/reference.rs`, which the tests keep as
+    /// the oracle: bit for bit with the same angles, within 64 eps of each number's scale with
+    /// the two-root angles it had). Against pair-by-pair evaluation with `f64::atan2` and
+    /// divisions the results move at rounding level only (the property tests in
     /// `tests/population_properties.rs` bound the difference and compare the gradient with
     /// finite differences).
     pub fn evaluate(&self, s: &TwoLayerNet, out: &mut LossGradient) -> Result<(), ShapeError> {
@@ -443,15 +469,46 @@ impl PopulationLoss {
             s.width(),
             "LossGradient sized for another width"
         );
-        let m = self.teacher.width();
-        let total = s.width() * (s.width() - 1) / 2 + s.width() * m + body::LANES;
-        if out.minus.len() != total {
-            out.minus.resize(total, 0.0);
-            out.plus.resize(total, 0.0);
-            out.theta.resize(total, 0.0);
-        }
-        (evaluate_fn())(self, s, out);
+        self.size_pair_buffers(s, out);
+        (evaluate_fn::<true>())(self, s, out);
         Ok(())
+    }
+
+    /// The gradient of [`PopulationLoss::evaluate`] alone, bit for bit, without summing the
+    /// loss (its k (k + 1) / 2 + k m terms are one dependency chain, about a tenth of an
+    /// evaluation at k = d = 10): `out.loss` is left NaN. Gradient descent uses it on the steps
+    /// whose loss is neither recorded nor tested.
+    pub fn evaluate_gradient(
+        &self,
+        s: &TwoLayerNet,
+        out: &mut LossGradient,
+    ) -> Result<(), ShapeError> {
+        self.check_dims(s)?;
+        assert_eq!(
+            out.grad_a.len(),
+            s.width(),
+            "LossGradient sized for another width"
+        );
+        self.size_pair_buffers(s, out);
+        (evaluate_fn::<false>())(self, s, out);
+        Ok(())
+    }
+
+    /// The per-pair buffers of `out` sized for `s` (allocation on first use only).
+    fn size_pair_buffers(&self, s: &TwoLayerNet, out: &mut LossGradient) {
+        let (_, total) = body::pair_layout(s.width(), self.teacher.width());
+        if out.minus.len() != total {
+            for buffer in [
+                &mut out.minus,
+                &mut out.plus,
+                &mut out.theta,
+                &mut out.kap,
+                &mut out.cself,
+                &mut out.coeff,
+            ] {
+                buffer.resize(total, 0.0);
+            }
+        }
     }
 
     /// The exact Hessian of L in W (output weights held fixed): a (k d) x (k d) matrix whose

@@ -1,8 +1,11 @@
 //! The row-by-row evaluation that [`PopulationLoss::evaluate`] replaced (test only): each
-//! unordered student pair once, row by row, then the student-teacher pairs. The restructured
-//! evaluation must give its numbers bit for bit (test `blocked_body_matches_rowwise_bit_for_bit` in `body.rs`).
+//! unordered student pair once, row by row, then the student-teacher pairs. With the angles of
+//! [`angle::angle_sin`] the restructured evaluation must give its numbers bit for bit; with the
+//! angles by two square roots and [`arccos::atan2_nonneg`] (the original body, and the
+//! evaluation before the one-root angles) it must agree to rounding (test
+//! `blocked_body_matches_rowwise` in `body.rs`).
 
-use super::{KernelTerms, PopulationLoss, TwoLayerNet, arccos, norm, unit_rows_into};
+use super::{KernelTerms, PopulationLoss, TwoLayerNet, angle, arccos, norm, unit_rows_into};
 
 /// The buffers of the row-by-row evaluation.
 pub(super) struct Rowwise {
@@ -17,10 +20,15 @@ pub(super) struct Rowwise {
     plus: Vec<f64>,
     theta: Vec<f64>,
     self_coeff: Vec<f64>,
+    /// The angles by [`angle::angle_sin`] (one square root, as [`PopulationLoss::evaluate`]
+    /// computes them) rather than by two square roots and [`arccos::atan2_nonneg`] (as the
+    /// row-by-row body did when it was replaced).
+    one_root: bool,
 }
 
 impl Rowwise {
-    pub fn new(k: usize, d: usize, m: usize) -> Self {
+    /// Buffers for k students and m teachers in dimension d; `one_root` chooses the angles.
+    pub fn new(k: usize, d: usize, m: usize, one_root: bool) -> Self {
         let total = k * (k - 1) / 2 + k * m;
         Rowwise {
             loss: 0.0,
@@ -34,6 +42,7 @@ impl Rowwise {
             plus: vec![0.0; total],
             theta: vec![0.0; total],
             self_coeff: vec![0.0; k],
+            one_root,
         }
     }
 }
@@ -100,7 +109,12 @@ impl PopulationLoss {
         let (a, w) = (&s.a, &s.w);
         let m = self.teacher.width();
         let mut teacher_units = vec![0.0; m * d];
-        unit_rows_into(&self.teacher.w, d, &self.teacher_norms, &mut teacher_units);
+        unit_rows_into(
+            &self.teacher.w,
+            d,
+            &self.teacher_norms_pad[..m],
+            &mut teacher_units,
+        );
         let mut teacher_units_t = vec![0.0; m * d];
         transpose_into(&teacher_units, m, d, &mut teacher_units_t);
         for i in 0..k {
@@ -149,11 +163,15 @@ impl PopulationLoss {
             .zip(out.plus.iter_mut())
             .zip(out.theta.iter_mut())
         {
-            let (sq_m, sq_p) = (mi.sqrt(), pl.sqrt());
-            *th = 2.0 * arccos::atan2_nonneg(sq_m, sq_p);
-            let (sin, cos) = (0.5 * sq_m * sq_p, 0.25 * (*pl - *mi));
+            let (t, sin) = if out.one_root {
+                angle::angle_sin(*mi, *pl)
+            } else {
+                let (sq_m, sq_p) = (mi.sqrt(), pl.sqrt());
+                (2.0 * arccos::atan2_nonneg(sq_m, sq_p), 0.5 * sq_m * sq_p)
+            };
+            *th = t;
+            *pl = 0.25 * (*pl - *mi);
             *mi = sin;
-            *pl = cos;
         }
 
         // Self-terms: kappa(w_i, w_i) = |w_i|^2 / 2, gradient w_i / 2 (times a_i^2).
@@ -223,7 +241,7 @@ impl PopulationLoss {
         // Student-teacher cross terms, a row (i, all j) at a time in the same way.
         let v = &self.teacher.w;
         let b = &self.teacher.a;
-        let nj = &self.teacher_norms;
+        let nj = &self.teacher_norms_pad[..m];
         for (i, &ai) in a.iter().enumerate() {
             let pairs = off + i * m..off + (i + 1) * m;
             let (ni, inv_i) = (out.norms[i], out.inv_norms[i]);

@@ -7,8 +7,12 @@ use super::{LossGradient, PopulationLoss, TwoLayerNet};
 pub(super) type EvaluateFn = fn(&PopulationLoss, &TwoLayerNet, &mut LossGradient);
 
 /// [`PopulationLoss::evaluate_body`] compiled for the baseline instruction set.
-fn evaluate_portable(loss: &PopulationLoss, s: &TwoLayerNet, out: &mut LossGradient) {
-    loss.evaluate_body(s, out);
+fn evaluate_portable<const LOSS: bool>(
+    loss: &PopulationLoss,
+    s: &TwoLayerNet,
+    out: &mut LossGradient,
+) {
+    loss.evaluate_body::<LOSS>(s, out);
 }
 
 /// The same body compiled with AVX2 enabled (the pair loops then run four lanes wide). Only
@@ -17,41 +21,54 @@ fn evaluate_portable(loss: &PopulationLoss, s: &TwoLayerNet, out: &mut LossGradi
 /// to [`evaluate_portable`]'s, which the test `avx2_and_portable_paths_agree_bit_for_bit` checks.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn evaluate_avx2(loss: &PopulationLoss, s: &TwoLayerNet, out: &mut LossGradient) {
-    loss.evaluate_body(s, out);
+fn evaluate_avx2<const LOSS: bool>(loss: &PopulationLoss, s: &TwoLayerNet, out: &mut LossGradient) {
+    loss.evaluate_body::<LOSS>(s, out);
 }
 
 /// The same body with AVX-512F (eight lanes, and 32 vector registers for the polynomial).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn evaluate_avx512(loss: &PopulationLoss, s: &TwoLayerNet, out: &mut LossGradient) {
-    loss.evaluate_body(s, out);
+fn evaluate_avx512<const LOSS: bool>(
+    loss: &PopulationLoss,
+    s: &TwoLayerNet,
+    out: &mut LossGradient,
+) {
+    loss.evaluate_body::<LOSS>(s, out);
 }
 
 #[cfg(target_arch = "x86_64")]
-fn evaluate_avx512_checked(loss: &PopulationLoss, s: &TwoLayerNet, out: &mut LossGradient) {
+fn evaluate_avx512_checked<const LOSS: bool>(
+    loss: &PopulationLoss,
+    s: &TwoLayerNet,
+    out: &mut LossGradient,
+) {
     // SAFETY: only returned by `evaluate_fn` after the CPU reported AVX-512F.
-    unsafe { evaluate_avx512(loss, s, out) }
+    unsafe { evaluate_avx512::<LOSS>(loss, s, out) }
 }
 
 #[cfg(target_arch = "x86_64")]
-fn evaluate_avx2_checked(loss: &PopulationLoss, s: &TwoLayerNet, out: &mut LossGradient) {
+fn evaluate_avx2_checked<const LOSS: bool>(
+    loss: &PopulationLoss,
+    s: &TwoLayerNet,
+    out: &mut LossGradient,
+) {
     // SAFETY: only returned by `evaluate_fn` after the CPU reported AVX2.
-    unsafe { evaluate_avx2(loss, s, out) }
+    unsafe { evaluate_avx2::<LOSS>(loss, s, out) }
 }
 
-/// The widest variant of the evaluation this CPU supports (std caches the CPU check).
-pub(super) fn evaluate_fn() -> EvaluateFn {
+/// The widest variant of the evaluation this CPU supports (std caches the CPU check), with the
+/// loss (`LOSS`) or the gradient alone.
+pub(super) fn evaluate_fn<const LOSS: bool>() -> EvaluateFn {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
-            return evaluate_avx512_checked;
+            return evaluate_avx512_checked::<LOSS>;
         }
         if std::arch::is_x86_feature_detected!("avx2") {
-            return evaluate_avx2_checked;
+            return evaluate_avx2_checked::<LOSS>;
         }
     }
-    evaluate_portable
+    evaluate_portable::<LOSS>
 }
 
 /// Which instruction-set variant [`PopulationLoss::evaluate`] runs on this CPU: "avx512f",
@@ -97,24 +114,41 @@ mod tests {
         let loss = PopulationLoss::new(teacher);
         let mut want = LossGradient::new(k, d);
         loss.evaluate(&s, &mut want).unwrap();
-        let mut variants: Vec<(&str, EvaluateFn)> = vec![("portable", evaluate_portable)];
+        let mut variants: Vec<(&str, EvaluateFn, EvaluateFn)> = vec![(
+            "portable",
+            evaluate_portable::<true>,
+            evaluate_portable::<false>,
+        )];
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx2") {
-                variants.push(("avx2", evaluate_avx2_checked));
+                variants.push((
+                    "avx2",
+                    evaluate_avx2_checked::<true>,
+                    evaluate_avx2_checked::<false>,
+                ));
             }
             if std::arch::is_x86_feature_detected!("avx512f") {
-                variants.push(("avx512f", evaluate_avx512_checked));
+                variants.push((
+                    "avx512f",
+                    evaluate_avx512_checked::<true>,
+                    evaluate_avx512_checked::<false>,
+                ));
             }
         }
-        for (name, f) in variants {
-            let mut got = LossGradient::new(k, d);
-            (got.minus, got.plus, got.theta) =
-                (want.minus.clone(), want.plus.clone(), want.theta.clone());
-            f(&loss, &s, &mut got);
-            assert_eq!(got.loss.to_bits(), want.loss.to_bits(), "{name}");
-            assert_eq!(got.grad_a, want.grad_a, "{name}");
-            assert_eq!(got.grad_w, want.grad_w, "{name}");
+        for (name, with_loss, gradient_only) in variants {
+            for (f, what) in [(with_loss, "with loss"), (gradient_only, "gradient only")] {
+                let mut got = LossGradient::new(k, d);
+                loss.size_pair_buffers(&s, &mut got);
+                f(&loss, &s, &mut got);
+                if what == "with loss" {
+                    assert_eq!(got.loss.to_bits(), want.loss.to_bits(), "{name}");
+                } else {
+                    assert!(got.loss.is_nan(), "{name} {what}");
+                }
+                assert_eq!(got.grad_a, want.grad_a, "{name} {what}");
+                assert_eq!(got.grad_w, want.grad_w, "{name} {what}");
+            }
         }
     }
 }

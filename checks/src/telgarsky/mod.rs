@@ -14,6 +14,7 @@
 //! `experiment.rs` holds the runs both share: sparse-parity data, the margins at
 //! initialisation by clarabel with their certificates, and the trajectory tables.
 
+mod audit;
 mod experiment;
 mod low_rotation;
 mod margin_near_init;
@@ -21,6 +22,7 @@ mod norm_only;
 mod sample_complexity;
 mod sample_runs;
 
+pub use audit::{NearInitInstance, NormOnlyInstance, margin_instances};
 pub use low_rotation::{LOW_ROTATION_ID, LowRotation};
 pub use margin_near_init::{MARGIN_NEAR_INIT_ID, MarginNearInit};
 pub use norm_only::{NORM_ONLY_ID, NormOnly};

@@ -19,13 +19,13 @@ pub const NORM_ONLY_ID: &str = "telgarsky2023.norm-only";
 /// The norm-only claim.
 pub struct NormOnly;
 
-const D: usize = 8;
-const N: usize = 64;
+pub(crate) const D: usize = 8;
+pub(crate) const N: usize = 64;
 /// Normalised GD for the 2-homogeneous model: W <- W - ETA grad L / (L ||W||^2).
 const ETA: f64 = 256.0;
 const STEPS: usize = 5000;
 
-fn widths(profile: Profile) -> &'static [usize] {
+pub(crate) fn widths(profile: Profile) -> &'static [usize] {
     match profile {
         Profile::Quick => &[64, 256],
         Profile::Full => &[64, 256, 1024],
@@ -96,6 +96,70 @@ fn rho(s: &NormOnlyState) -> f64 {
     s.min_output_margin / s.l1_norm
 }
 
+/// The data and dictionary of a run: 2-sparse parity (x, y), `pmax` unit directions u_j
+/// (row-major pmax x D, uniform on the sphere) and the output signs of the initialisation.
+pub(crate) struct Instance {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub u: Vec<f64>,
+    pub signs: Vec<f64>,
+}
+
+/// The claim's instance at the master seed of `ctx` (the widest dictionary; width m uses its
+/// first m units).
+pub(crate) fn instance(ctx: &RunContext, pmax: usize) -> Instance {
+    let id = NORM_ONLY_ID;
+    let mut rng = ctx.seed(id, "data", 0).rng();
+    let (x, y) = sparse_parity(&mut rng, N, D, 2);
+    let mut rng = ctx.seed(id, "dictionary", 0).rng();
+    let mut u = vec![0.0; pmax * D];
+    let mut signs = vec![0.0; pmax];
+    for j in 0..pmax {
+        let g: Vec<f64> = (0..D).map(|_| StandardNormal.sample(&mut rng)).collect();
+        let s = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+        for c in 0..D {
+            u[j * D + c] = g[c] / s;
+        }
+        signs[j] = if rng.random::<bool>() { 1.0 } else { -1.0 };
+    }
+    Instance { x, y, u, signs }
+}
+
+/// The dictionary features of the first m units: h_kj = relu(u_j . x_k) and the margin
+/// matrix y_k h_kj (both n x m, row-major).
+pub(crate) fn features(x: &[f64], y: &[f64], u: &[f64], m: usize) -> (Vec<f64>, Vec<f64>) {
+    let n = y.len();
+    let mut h = vec![0.0; n * m];
+    let mut yh = vec![0.0; n * m];
+    for k in 0..n {
+        for j in 0..m {
+            let z: f64 = (0..D).map(|c| u[j * D + c] * x[k * D + c]).sum();
+            h[k * m + j] = z.max(0.0);
+            yh[k * m + j] = y[k] * z.max(0.0);
+        }
+    }
+    (h, yh)
+}
+
+/// The certified l1 max margin (LP) and l2 max margin (QP on the simplex) over the dictionary
+/// of margin matrix `yh` (n x m).
+pub(crate) fn margins(
+    cell: &str,
+    yh: &[f64],
+    m: usize,
+) -> Result<(Certified, Certified), ClaimError> {
+    let n = yh.len() / m;
+    let lp = l1_margin(yh, n, m).in_cell(cell)?;
+    let mut g = vec![0.0; n * n];
+    for k in 0..n {
+        for l in 0..n {
+            g[k * n + l] = (0..m).map(|j| yh[k * m + j] * yh[l * m + j]).sum();
+        }
+    }
+    let l2 = l2_margin(&g, n).in_cell(cell)?;
+    Ok((lp, l2))
+}
+
 impl Claim for NormOnly {
     fn info(&self) -> ClaimInfo {
         ClaimInfo {
@@ -138,43 +202,16 @@ impl Claim for NormOnly {
         let id = NORM_ONLY_ID;
         let ws = widths(ctx.profile);
         let pmax = *ws.last().unwrap();
-        let mut rng = ctx.seed(id, "data", 0).rng();
-        let (x, y) = sparse_parity(&mut rng, N, D, 2);
-        let mut rng = ctx.seed(id, "dictionary", 0).rng();
-        let mut u = vec![0.0; pmax * D];
-        let mut signs = vec![0.0; pmax];
-        for j in 0..pmax {
-            let g: Vec<f64> = (0..D).map(|_| StandardNormal.sample(&mut rng)).collect();
-            let s = g.iter().map(|v| v * v).sum::<f64>().sqrt();
-            for c in 0..D {
-                u[j * D + c] = g[c] / s;
-            }
-            signs[j] = if rng.random::<bool>() { 1.0 } else { -1.0 };
-        }
+        let inst = instance(ctx, pmax);
+        let (x, y, signs) = (&inst.x, &inst.y, &inst.signs);
         let cells = ctx.par_cells(
             id,
             ws,
             |m| format!("m={m}"),
             |&m| {
                 let cell = format!("m={m}");
-                let mut h = vec![0.0; N * m];
-                let mut yh = vec![0.0; N * m];
-                for k in 0..N {
-                    for j in 0..m {
-                        let z: f64 = (0..D).map(|c| u[j * D + c] * x[k * D + c]).sum();
-                        h[k * m + j] = z.max(0.0);
-                        yh[k * m + j] = y[k] * z.max(0.0);
-                    }
-                }
-                let lp = l1_margin(&yh, N, m).in_cell(&cell)?;
-                // the l2 max margin over the dictionary: c = sum_k p_k y_k h_k
-                let mut g = vec![0.0; N * N];
-                for k in 0..N {
-                    for l in 0..N {
-                        g[k * N + l] = (0..m).map(|j| yh[k * m + j] * yh[l * m + j]).sum();
-                    }
-                }
-                let l2 = l2_margin(&g, N).in_cell(&cell)?;
+                let (h, yh) = features(x, y, &inst.u, m);
+                let (lp, l2) = margins(&cell, &yh, m)?;
                 let c: Vec<f64> = (0..m)
                     .map(|j| (0..N).map(|k| l2.primal[k] * yh[k * m + j]).sum())
                     .collect();
@@ -185,9 +222,9 @@ impl Claim for NormOnly {
                 let a0: Vec<f64> = signs[..m].iter().map(|s| s / (m as f64).sqrt()).collect();
                 let r0 = vec![1.0; m];
                 let full =
-                    norm_only_gd(&h, &y, &a0, &r0, ETA, STEPS, true, &record()).in_cell(&cell)?;
+                    norm_only_gd(&h, y, &a0, &r0, ETA, STEPS, true, &record()).in_cell(&cell)?;
                 let a_only =
-                    norm_only_gd(&h, &y, &a0, &r0, ETA, STEPS, false, &record()).in_cell(&cell)?;
+                    norm_only_gd(&h, y, &a0, &r0, ETA, STEPS, false, &record()).in_cell(&cell)?;
                 Ok(Cell {
                     m,
                     lp,

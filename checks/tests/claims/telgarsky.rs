@@ -186,3 +186,105 @@ mod low_rotation {
         assert!(field(t, last, "cos_median_pi") > field(t, first, "cos_median_pi"));
     }
 }
+
+/// The independent audit's fixture (tests/fixtures/margin_audit/fixture.json, made by
+/// `python3 bench/margin_audit.py fixture DIR tests/fixtures/margin_audit` from `overparam-bench
+/// margin-export --seed 0`: HiGHS for the LP, ECOS for the QPs and the SOCP, built from the raw
+/// arrays by the script): the claims' own code path at master seed 0 regenerates the same
+/// arrays, and its certified brackets contain every independent optimum.
+mod margin_audit {
+    use overparam_checks::telgarsky::margin_instances;
+    use overparam_checks::{NoProgress, Profile, RunContext};
+    use overparam_kernel::margin::Certified;
+    use serde_json::Value as Json;
+
+    fn floats(v: &Json) -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    }
+
+    fn same(name: &str, ours: &[f64], theirs: &Json) {
+        let theirs = floats(theirs);
+        assert_eq!(ours.len(), theirs.len(), "{name}");
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert!(
+                (a - b).abs() <= 1e-15 * a.abs().max(1.0),
+                "{name}: {a} vs {b}"
+            );
+        }
+    }
+
+    fn inside(what: &str, c: &Certified, ind: &Json, abs: f64, rel: f64) {
+        let tol = abs + rel * c.upper.abs();
+        let value = ind["value"].as_f64().unwrap();
+        let (lo, up) = (
+            ind["lower"].as_f64().unwrap(),
+            ind["upper"].as_f64().unwrap(),
+        );
+        assert!(
+            c.lower - tol <= value && value <= c.upper + tol,
+            "{what}: independent {value} outside [{}, {}]",
+            c.lower,
+            c.upper
+        );
+        assert!(
+            lo <= c.upper + tol && c.lower <= up + tol,
+            "{what}: brackets disjoint"
+        );
+    }
+
+    #[test]
+    fn claims_reproduce_the_independent_margins() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/margin_audit/fixture.json");
+        let doc: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(doc["master_seed"].as_u64(), Some(0));
+        let (abs, rel) = (
+            doc["abs_tol"].as_f64().unwrap(),
+            doc["rel_tol"].as_f64().unwrap(),
+        );
+        let ctx = RunContext {
+            profile: Profile::Quick,
+            master_seed: 0,
+            progress: &NoProgress,
+        };
+        let (near, dict) = margin_instances(&ctx).unwrap();
+        let instances = doc["instances"].as_array().unwrap();
+        assert_eq!(instances.len(), 3);
+        for inst in instances {
+            let cell = inst["cell"].as_str().unwrap();
+            let ind = &inst["independent"];
+            if inst["claim"].as_str().unwrap().ends_with("norm-only") {
+                let ours = dict.iter().find(|i| format!("m={}", i.m) == cell).unwrap();
+                same("x", &ours.x, &inst["x"]);
+                same("y", &ours.y, &inst["y"]);
+                same("u", &ours.u, &inst["u"]);
+                inside("l1 LP (HiGHS)", &ours.lp, &ind["l1_lp"], abs, rel);
+                inside(
+                    "l2 dictionary QP (ECOS)",
+                    &ours.l2,
+                    &ind["l2_dictionary_qp"],
+                    abs,
+                    rel,
+                );
+            } else {
+                let ours = near.iter().find(|i| i.cell == cell).unwrap();
+                same("x", &ours.x, &inst["x"]);
+                same("y", &ours.y, &inst["y"]);
+                same("v0", &ours.v0, &inst["v0"]);
+                same("a", &ours.a, &inst["a"]);
+                inside(
+                    "pointwise SOCP (ECOS)",
+                    &ours.pointwise,
+                    &ind["pointwise_socp"],
+                    abs,
+                    rel,
+                );
+                inside("L2 proxy QP (ECOS)", &ours.l2, &ind["l2_qp"], abs, rel);
+            }
+        }
+    }
+}

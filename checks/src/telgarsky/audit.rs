@@ -70,7 +70,7 @@ pub fn margin_instances(
         });
     }
     let ws = norm_only::widths(ctx.profile);
-    let inst = norm_only::instance(ctx, *ws.last().expect("a width"));
+    let inst = norm_only::instance(ctx, *ws.last().expect("a width"), 0);
     let mut dict = Vec::new();
     for &m in ws {
         let cell = format!("m={m}");

@@ -565,7 +565,10 @@ const PROVENANCE: &str = concat!(
      queries in pages and docs this session found no body text): how the paper measures \
      rotation, which weights it calls key, the weighting by output mass, and any rotation \
      bound it proves. The per-neuron cosine, the squared-output-mass weighting and the \
-     Markov bound tau_q are this project's [derived] reading, not the paper's. ",
+     Markov bound tau_q are this project's [derived] reading, not the paper's; so is the \
+     evidence: the width trend of the rotation at a fixed stopping loss, its derived slope -1 \
+     and the test boundary -1/3 (the paper's 'until the weights have moved O(sqrt m)' allows \
+     O(1) relative movement per neuron, which by itself does not imply a decrease). ",
     "Also [unverified] as the paper's (as in margin-near-init): the parametrisation f(x; V) = \
      m^-1/2 sum_j a_j relu(v_j . x), a_j = +-1, v_j(0) ~ N(0, I_d), and the NTK margin; the \
      L2 proxy used in B is the project note's [derived] hard-SVM margin in the tangent \

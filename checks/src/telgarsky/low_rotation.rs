@@ -87,7 +87,7 @@ const TREND: CriterionSpec = CriterionSpec::evidence(
      / 2 ~ 1/m, slope -1 asymptotically; a run whose neurons rotate by O(1) at every width \
      (mean-field scale, or training past the regime) has slope 0. The boundary -1/3 is a \
      stated design choice a third of the way from 0 to -1 (measured over 100 seeds: slope \
-     -1.09 to -0.77, interval upper end at most -0.48; the controls' slopes -0.18 to 0.04), \
+     -1.09 to -0.77, interval upper end at most -0.48; the controls' slopes -0.20 to 0.08), \
      not a theory constant. Not tested two-sided against -1: the 99% interval holds -1 at \
      only 85 of 100 seeds at these widths (median slope -0.89), a finite-width effect the \
      theory does not size. A false failure needs the upper end above -1/3 while the slope is \

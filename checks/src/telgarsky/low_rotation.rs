@@ -135,12 +135,13 @@ const MEAN_FIELD: ControlSpec = ControlSpec::new(
      rotation-decreases-with-width must fail (slope ~0, its 99% interval reaches -1/3)",
 );
 
-const RUNTIME: &str = "measured at master seed 0, one thread, on the loaded 2-core machine \
-                       (load ~7): quick 4.6 s CPU (3.2 s user, 1.5 s system: the per-step n x m \
-                       allocations of the GD kernel), 11.7 s wall; 7 claim cells at widths \
-                       512-4096 and each control at widths 512-4096 (8 cells). Full (widths \
-                       512-4096 x 3 and 8192 x 2, same controls) not rerun since the controls \
-                       grew (before: 9.8 s wall, one thread, seed 0, load ~2)";
+const RUNTIME: &str = "measured, one thread, on the loaded 2-core machine: quick 4.6 s CPU at \
+                       master seed 0 (3.2 s user, 1.5 s system: the per-step n x m allocations \
+                       of the GD kernel), 8.2 s median wall per seed over the 100-seed sweep \
+                       (3.5-11.7 s); 7 claim cells at widths 512-4096 and each control at \
+                       widths 512-4096 (8 cells). Full (widths 512-4096 x 3 and 8192 x 2, same \
+                       controls): 9.3 s wall, 9.3 s CPU at seed 0 (pass, slope -0.95 in [-1.06, \
+                       -0.83])";
 
 /// A cell's variant.
 #[derive(Clone, Copy, PartialEq)]

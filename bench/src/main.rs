@@ -5,6 +5,7 @@
 //! Inputs are raw little-endian f64 files (row-major), so that both sides read the same numbers.
 
 mod certify;
+mod margin_export;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -129,6 +130,17 @@ enum Command {
         /// The symmetry-reduced route instead of the dense one.
         #[arg(long)]
         symmetric: bool,
+    },
+    /// Write the exact margin instances of telgarsky2023.margin-near-init and .norm-only at a
+    /// master seed (raw arrays and the certified brackets) to DIR/instances.json, for
+    /// bench/margin_audit.py.
+    MarginExport {
+        #[arg(long)]
+        seed: u64,
+        #[arg(long, default_value = "quick")]
+        profile: String,
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -423,6 +435,7 @@ fn main() {
             })
         }
         Command::Certify { d, symmetric } => certify::run(d, symmetric),
+        Command::MarginExport { seed, profile, out } => margin_export::run(seed, &profile, &out),
     };
     println!("{out}");
 }

@@ -57,6 +57,11 @@ pub(crate) fn data(
     (x, y)
 }
 
+/// The antisymmetric initialisation (V_0, a) of width m for a cell.
+pub(crate) fn init(ctx: &RunContext, claim: &str, cell: &str, m: usize) -> (Vec<f64>, Vec<f64>) {
+    antisymmetric_init(&mut ctx.seed(claim, cell, 1).rng(), m / 2, D)
+}
+
 /// The margins at initialisation of (x, y) under the inner layer v (m x d).
 pub(crate) fn init_margins(
     cell: &str,
@@ -82,8 +87,7 @@ pub(crate) fn run(
     train: bool,
 ) -> Result<Run, ClaimError> {
     let (x, y) = data(ctx, claim, cell, conflict);
-    let mut rng = ctx.seed(claim, cell, 1).rng();
-    let (v0, a) = antisymmetric_init(&mut rng, m / 2, D);
+    let (v0, a) = init(ctx, claim, cell, m);
     let margins = init_margins(cell, &x, &y, &v0, m)?;
     let snaps = if train {
         normalised_gd(&x, &y, &v0, &a, D, ETA, BUDGET, STOP_LOSS, &record_steps()).in_cell(cell)?

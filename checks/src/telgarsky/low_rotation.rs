@@ -20,7 +20,7 @@ use overparam_kernel::margin::{Certified, l2_margin};
 
 use super::PAPER;
 use crate::kit::{InCell, least, worst};
-use crate::stats::linear_fit;
+use crate::stats::{LinearFit, linear_fit};
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, Outcome,
     PlotSpec, Profile, RunContext, Table,
@@ -55,33 +55,45 @@ fn design(profile: Profile) -> &'static [(usize, usize)] {
     }
 }
 
-const MEDIAN: CriterionSpec = CriterionSpec::evidence(
+const MEDIAN: CriterionSpec = CriterionSpec::sanity(
     "median-cosine-above-regime-bound",
     "least over the cells and the recorded steps of c_0.5(t) - tau_0.5, c_0.5 the median of \
      cos(v_j(t), v_j(0)) under the squared-output-mass weights pi_j ~ a_j^2 ||v_j(0)||^2, \
      tau_0.5 = sqrt(max(0, 1 - 2 rho^2)), rho = B / ||V_0||_F, B = 2 ln(2/eps) / gamma_2 the \
-     regime's movement bound (Markov over pi, module doc) [derived]; a deterministic bound, \
-     no statistical level",
+     regime's movement bound (Markov over pi, module doc) [derived]; SANITY, not evidence: \
+     the bound is implied by movement <= B (itself a sanity criterion) and Markov's \
+     inequality, a near identity that no statement of the paper can make fail",
 )
 .at_least(0.0);
 
-const QUARTILE: CriterionSpec = CriterionSpec::evidence(
+const QUARTILE: CriterionSpec = CriterionSpec::sanity(
     "lower-quartile-cosine-above-regime-bound",
     "least over the cells and the recorded steps of c_0.25(t) - tau_0.25, the pi-weighted \
      lower quartile of the cosines against tau_0.25 = sqrt(max(0, 1 - 4 rho^2)) (same \
-     derivation, q = 0.25) [derived]; a deterministic bound, no statistical level",
+     derivation, q = 0.25) [derived]; SANITY for the same reason: implied by movement <= B \
+     and Markov's inequality",
 )
 .at_least(0.0);
+
+/// The slope the trend must be below, with 99% confidence (see TREND).
+const TREND_BOUNDARY: f64 = -1.0 / 3.0;
 
 const TREND: CriterionSpec = CriterionSpec::evidence(
     "rotation-decreases-with-width",
     "upper end of the 99% t-interval of the slope of ln(1 - c_0.5(T)) on ln m over the \
-     independent (width, replicate) cells, T the stopping step: rotation must shrink as m \
-     grows; with the movement ||V_T - V_0||_F independent of m (B is) and ||V_0||_F ~ sqrt(m \
-     d), 1 - cos ~ rho^2 / 2 ~ 1/m, slope -1 [derived]; level 0.99, a false failure needs \
-     the upper end above 0 while the slope is negative (< 0.005)",
+     independent (width, replicate) cells, T the stopping step, below -1/3: a one-sided test \
+     at level 0.995 that rejects 'slope >= -1/3'. Two hypotheses are derived: in the regime \
+     (movement ||V_T - V_0||_F <= B independent of m, ||V_0||_F ~ sqrt(m d)) 1 - cos ~ rho^2 \
+     / 2 ~ 1/m, slope -1 asymptotically; a run whose neurons rotate by O(1) at every width \
+     (mean-field scale, or training past the regime) has slope 0. The boundary -1/3 is a \
+     stated design choice a third of the way from 0 to -1 (measured over 100 seeds: slope \
+     -1.09 to -0.77, interval upper end at most -0.48; the controls' slopes -0.20 to 0.08), \
+     not a theory constant. Not tested two-sided against -1: the 99% interval holds -1 at \
+     only 85 of 100 seeds at these widths (median slope -0.89), a finite-width effect the \
+     theory does not size. A false failure needs the upper end above -1/3 while the slope is \
+     below it: < 0.005",
 )
-.less_than(0.0);
+.less_than(TREND_BOUNDARY);
 
 const MOVEMENT: CriterionSpec = CriterionSpec::sanity(
     "movement-within-regime-bound",
@@ -107,27 +119,29 @@ const STOPPED: CriterionSpec = CriterionSpec::sanity(
 
 const LONG: ControlSpec = ControlSpec::new(
     "large-step-long-training",
-    "the stopping rule dropped (a 30x step run to loss 1e-30, m = 4096): the run leaves the \
-     regime, the movement grows like ln(1/loss) / gamma far past B and past ||V_0||_F, the \
-     neurons rotate and median-cosine-above-regime-bound must fail (median cosine below the \
-     regime's tau_0.5)",
+    "the stopping rule dropped (a 30x step run to loss 1e-30 at each width 512-4096, the claim \
+     cells' data and initialisation, replicate 0): the run leaves the regime, the movement \
+     grows like ln(1/loss) / gamma far past B and past ||V_0||_F, the neurons rotate by O(1) \
+     at every width and rotation-decreases-with-width must fail (the slope's 99% interval \
+     reaches -1/3: rotation nearly flat in m)",
 );
 
 const MEAN_FIELD: ControlSpec = ControlSpec::new(
     "mean-field-scaling",
     "the output scaled by 1/m instead of 1/sqrt(m) (mean-field parametrisation, v_j(0) ~ N(0, \
      I), GD on the mean-field time scale, step x m; the same trajectory as the 1/sqrt(m) \
-     network from V_0 / sqrt(m)): the weights must move O(1) relative to their size, the \
-     neurons rotate and median-cosine-above-regime-bound must fail against the standard \
-     scaling's tau_0.5 at the same width",
+     network from V_0 / sqrt(m)), at each width 512-4096 (replicate 0): the weights move O(1) \
+     relative to their size at every width, the neurons rotate by O(1) whatever m, and \
+     rotation-decreases-with-width must fail (slope ~0, its 99% interval reaches -1/3)",
 );
 
-const RUNTIME: &str = "measured at seeds 1-8, one thread: quick 3.9-4.7 s CPU (2.5-3.0 s user, \
-                       1.4-1.7 s system: the per-step n x m allocations of the GD kernel), \
-                       15-47 s wall on the loaded 2-core machine (load ~17); 7 cells at widths \
-                       512-4096 and two controls at 4096. Full (widths 512-4096 x 3 and 8192 x 2): 9.8 s \
-                       wall, 9.7 s of CPU, one thread, seed 0, load ~2 \
-                       (reports/full/telgarsky2023.low-rotation/)";
+const RUNTIME: &str = "measured, one thread, on the loaded 2-core machine: quick 4.6 s CPU at \
+                       master seed 0 (3.2 s user, 1.5 s system: the per-step n x m allocations \
+                       of the GD kernel), 8.2 s median wall per seed over the 100-seed sweep \
+                       (3.5-11.7 s); 7 claim cells at widths 512-4096 and each control at \
+                       widths 512-4096 (8 cells). Full (widths 512-4096 x 3 and 8192 x 2, same \
+                       controls): 9.3 s wall, 9.3 s CPU at seed 0 (pass, slope -0.95 in [-1.06, \
+                       -0.83])";
 
 /// A cell's variant.
 #[derive(Clone, Copy, PartialEq)]
@@ -178,6 +192,17 @@ pub(crate) fn pi_quantile(cosines: &[f64], weights: &[f64], q: f64) -> f64 {
         }
     }
     f64::NAN
+}
+
+/// The pi-weighted mean of 1 - cos(v_j(t), v_j(0)).
+pub(crate) fn pi_mean_rotation(cosines: &[f64], weights: &[f64]) -> f64 {
+    let total: f64 = weights.iter().sum();
+    cosines
+        .iter()
+        .zip(weights)
+        .map(|(c, w)| w * (1.0 - c))
+        .sum::<f64>()
+        / total
 }
 
 /// Log-spaced recording steps.
@@ -243,6 +268,35 @@ fn slack(r: &Run, q: f64) -> f64 {
     )
 }
 
+/// The least-squares fit of ln(1 - c_0.5(T)) on ln m over the runs, at the trend's level.
+fn trend_fit(runs: &[&Run]) -> Option<LinearFit> {
+    let (lx, ly): (Vec<f64>, Vec<f64>) = runs
+        .iter()
+        .map(|r| {
+            let c = r
+                .snaps
+                .last()
+                .map_or(f64::NAN, |s| pi_quantile(&s.cosines, &r.weights, 0.5));
+            ((r.m as f64).ln(), (1.0 - c).ln())
+        })
+        .unzip();
+    linear_fit(&lx, &ly, TREND_LEVEL)
+}
+
+fn fit_text(fit: Option<LinearFit>) -> String {
+    fit.map_or("no fit".to_string(), |f| {
+        format!(
+            "slope {:.3} in [{:.3}, {:.3}] ({:.0}%), R^2 {:.3}, {} cells",
+            f.slope,
+            f.slope_low,
+            f.slope_high,
+            100.0 * f.level,
+            f.r_squared,
+            f.n
+        )
+    })
+}
+
 fn variant_name(v: Variant) -> &'static str {
     match v {
         Variant::Claim => "claim",
@@ -280,11 +334,11 @@ impl Claim for LowRotation {
             provenance: PROVENANCE,
             runtime: RUNTIME,
             false_failure: FalseFailure::union_bound(
-                &[0.002, 0.002, 0.005],
-                "three evidence criteria, union bound: the two level criteria are \
-                 deterministic bounds (Markov under the regime's movement bound), each given \
-                 0.002, the share of failures the 100-seed sweep can show; the trend is a \
-                 t-interval at level 0.99 (one-sided tail 0.005); total 0.009",
+                &[0.005],
+                "one evidence criterion: rotation-decreases-with-width, a one-sided t test at \
+                 level 0.995 (the upper end of a two-sided 99% interval below -1/3; 7 cells \
+                 quick, 14 full): 0.005. The two level criteria are sanity (implied by \
+                 movement <= B and Markov's inequality) and carry no share",
             ),
         }
     }
@@ -295,8 +349,13 @@ impl Claim for LowRotation {
             .iter()
             .flat_map(|&(m, reps)| (0..reps).map(move |r| (m, r, Variant::Claim)))
             .collect();
-        cells.push((CONTROL_WIDTH, 0, Variant::LongTraining));
-        cells.push((CONTROL_WIDTH, 0, Variant::MeanField));
+        for variant in [Variant::LongTraining, Variant::MeanField] {
+            for &(m, _) in design(ctx.profile) {
+                if m <= CONTROL_WIDTH {
+                    cells.push((m, 0, variant));
+                }
+            }
+        }
         let runs: Vec<Run> = ctx.par_cells(
             id,
             &cells,
@@ -307,8 +366,17 @@ impl Claim for LowRotation {
             .iter()
             .filter(|r| r.variant == Variant::Claim)
             .collect();
-        let find = |v: Variant| runs.iter().find(|r| r.variant == v).unwrap();
-        let (long, mf) = (find(Variant::LongTraining), find(Variant::MeanField));
+        let of = |v: Variant| -> Vec<&Run> { runs.iter().filter(|r| r.variant == v).collect() };
+        let (long_runs, mf_runs) = (of(Variant::LongTraining), of(Variant::MeanField));
+        let at_control = |rs: &[&Run]| -> usize {
+            rs.iter()
+                .position(|r| r.m == CONTROL_WIDTH)
+                .expect("a control cell at the control width")
+        };
+        let (long, mf) = (
+            long_runs[at_control(&long_runs)],
+            mf_runs[at_control(&mf_runs)],
+        );
 
         let mut cells_t = Table::new(
             "cells",
@@ -333,6 +401,7 @@ impl Claim for LowRotation {
                 "cos_median_output_mass",
                 "slack_median",
                 "slack_quartile",
+                "rotation_mean_pi",
             ],
         );
         let mut traj = Table::new(
@@ -373,6 +442,7 @@ impl Claim for LowRotation {
                 pi_quantile(&last.cosines, &masses_w, 0.5).into(),
                 slack(r, 0.5).into(),
                 slack(r, 0.25).into(),
+                pi_mean_rotation(&last.cosines, &r.weights).into(),
             ]);
             for s in &r.snaps {
                 traj.push(vec![
@@ -391,17 +461,7 @@ impl Claim for LowRotation {
 
         let median = least(claim.iter().map(|r| slack(r, 0.5)));
         let quartile = least(claim.iter().map(|r| slack(r, 0.25)));
-        let (lx, ly): (Vec<f64>, Vec<f64>) = claim
-            .iter()
-            .map(|r| {
-                let c = r
-                    .snaps
-                    .last()
-                    .map_or(f64::NAN, |s| pi_quantile(&s.cosines, &r.weights, 0.5));
-                ((r.m as f64).ln(), (1.0 - c).ln())
-            })
-            .unzip();
-        let fit = linear_fit(&lx, &ly, TREND_LEVEL);
+        let fit = trend_fit(&claim);
         let trend = fit.map_or(f64::NAN, |f| f.slope_high);
         let movement = worst(
             claim
@@ -420,17 +480,7 @@ impl Claim for LowRotation {
                 .iter()
                 .map(|r| r.snaps.last().map_or(f64::NAN, |s| s.loss)),
         );
-        let fit_detail = fit.map_or("no fit".to_string(), |f| {
-            format!(
-                "slope {:.3} in [{:.3}, {:.3}] ({:.0}%), R^2 {:.3}, {} cells",
-                f.slope,
-                f.slope_low,
-                f.slope_high,
-                100.0 * f.level,
-                f.r_squared,
-                f.n
-            )
-        });
+        let fit_detail = fit_text(fit);
         let criteria = vec![
             MEDIAN.check(median),
             QUARTILE.check(quartile),
@@ -453,17 +503,19 @@ impl Claim for LowRotation {
                 r.tau(0.5)
             )
         };
+        let control = |spec: &ControlSpec, rs: &[&Run], at: &Run| {
+            let f = trend_fit(rs);
+            Control::new(
+                spec.name,
+                spec.doc,
+                TREND
+                    .check(f.map_or(f64::NAN, |f| f.slope_high))
+                    .with_detail(format!("{}; at {}", fit_text(f), detail(at))),
+            )
+        };
         let controls = vec![
-            Control::new(
-                LONG.name,
-                LONG.doc,
-                MEDIAN.check(slack(long, 0.5)).with_detail(detail(long)),
-            ),
-            Control::new(
-                MEAN_FIELD.name,
-                MEAN_FIELD.doc,
-                MEDIAN.check(slack(mf, 0.5)).with_detail(detail(mf)),
-            ),
+            control(&LONG, &long_runs, long),
+            control(&MEAN_FIELD, &mf_runs, mf),
         ];
         let plot = PlotSpec::new(
             "rotation_vs_width",
@@ -497,7 +549,7 @@ impl Claim for LowRotation {
         .group_by("variant");
         Ok(Outcome::new(criteria, controls, vec![cells_t, traj])
             .with_plots(vec![plot, traj_plot])
-            .with_headline(MEDIAN.name))
+            .with_headline(TREND.name))
     }
 }
 
@@ -514,7 +566,10 @@ const PROVENANCE: &str = concat!(
      queries in pages and docs this session found no body text): how the paper measures \
      rotation, which weights it calls key, the weighting by output mass, and any rotation \
      bound it proves. The per-neuron cosine, the squared-output-mass weighting and the \
-     Markov bound tau_q are this project's [derived] reading, not the paper's. ",
+     Markov bound tau_q are this project's [derived] reading, not the paper's; so is the \
+     evidence: the width trend of the rotation at a fixed stopping loss, its derived slope -1 \
+     and the test boundary -1/3 (the paper's 'until the weights have moved O(sqrt m)' allows \
+     O(1) relative movement per neuron, which by itself does not imply a decrease). ",
     "Also [unverified] as the paper's (as in margin-near-init): the parametrisation f(x; V) = \
      m^-1/2 sum_j a_j relu(v_j . x), a_j = +-1, v_j(0) ~ N(0, I_d), and the NTK margin; the \
      L2 proxy used in B is the project note's [derived] hard-SVM margin in the tangent \

@@ -16,9 +16,9 @@ pub const MARGIN_NEAR_INIT_ID: &str = "telgarsky2023.margin-near-init";
 pub struct MarginNearInit;
 
 /// Width of the hypothesis-violated control (margins only, no training).
-const CONTROL_WIDTH: usize = 128;
+pub(crate) const CONTROL_WIDTH: usize = 128;
 
-fn widths(profile: Profile) -> &'static [usize] {
+pub(crate) fn widths(profile: Profile) -> &'static [usize] {
     match profile {
         Profile::Quick => &[128, 512],
         Profile::Full => &[128, 512, 2048],

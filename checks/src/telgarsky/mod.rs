@@ -14,6 +14,7 @@
 //! `experiment.rs` holds the runs both share: sparse-parity data, the margins at
 //! initialisation by clarabel with their certificates, and the trajectory tables.
 
+mod audit;
 mod experiment;
 mod low_rotation;
 mod margin_near_init;
@@ -21,6 +22,7 @@ mod norm_only;
 mod sample_complexity;
 mod sample_runs;
 
+pub use audit::{NearInitInstance, NormOnlyInstance, margin_instances};
 pub use low_rotation::{LOW_ROTATION_ID, LowRotation};
 pub use margin_near_init::{MARGIN_NEAR_INIT_ID, MarginNearInit};
 pub use norm_only::{NORM_ONLY_ID, NormOnly};
@@ -31,9 +33,10 @@ pub(crate) const PAPER: &str = "Telgarsky, Feature selection and low test error 
                                 low-rotation ReLU networks, ICLR 2023 (OpenReview swEskiem99; \
                                 arXiv 2208.02789)";
 
-/// What the search tool could and could not confirm from the paper's own text (shared by the
-/// claims).
-pub(crate) const PROVENANCE_COMMON: &str = "Confirmed with the search tool from the ICLR text \
+/// The shared provenance text as a literal, so that a claim can `concat!` its own before it.
+macro_rules! provenance_common {
+    () => {
+        "Confirmed with the search tool from the ICLR text \
     dump (cl.cam.ac.uk iclr_2023 txt_data/swEskiem99) and the arXiv 2208.02789 abstract \
     (ar5iv, latex-in-arxiv): GF and SGD on two-layer ReLU networks with standard \
     initialisation scale and margins as the analysis tool; near initialisation the weights may \
@@ -47,4 +50,10 @@ pub(crate) const PROVENANCE_COMMON: &str = "Confirmed with the search tool from 
     reading (../shared/papers/telgarsky-2023.md) and the Ji-Telgarsky lineage: f(x; V) = \
     m^-1/2 sum_j a_j relu(v_j . x), a_j = +-1, v_j(0) ~ N(0, I_d); gamma_ntk = max over theta \
     with ||theta(v)|| <= 1 pointwise of min_k y_k E_v <theta(v), x_k 1[v . x_k > 0]>, taken \
-    here at finite width (E_v the average over the m sampled neurons), and the constant 1.";
+    here at finite width (E_v the average over the m sampled neurons), and the constant 1."
+    };
+}
+pub(crate) use provenance_common;
+
+/// What the search tool could and could not confirm (shared by the claims).
+pub(crate) const PROVENANCE_COMMON: &str = provenance_common!();

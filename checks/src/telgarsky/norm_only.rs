@@ -7,7 +7,7 @@ use overparam_kernel::margin::{Certified, l1_margin, l2_margin};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::{PAPER, PROVENANCE_COMMON};
+use super::PAPER;
 use crate::kit::{InCell, least, worst};
 use crate::{
     Claim, ClaimError, ClaimInfo, Control, ControlSpec, CriterionSpec, FalseFailure, Outcome,
@@ -19,29 +19,50 @@ pub const NORM_ONLY_ID: &str = "telgarsky2023.norm-only";
 /// The norm-only claim.
 pub struct NormOnly;
 
-const D: usize = 8;
-const N: usize = 64;
+pub(crate) const D: usize = 8;
+pub(crate) const N: usize = 64;
 /// Normalised GD for the 2-homogeneous model: W <- W - ETA grad L / (L ||W||^2).
 const ETA: f64 = 256.0;
 const STEPS: usize = 5000;
 
-fn widths(profile: Profile) -> &'static [usize] {
+pub(crate) fn widths(profile: Profile) -> &'static [usize] {
     match profile {
         Profile::Quick => &[64, 256],
         Profile::Full => &[64, 256, 1024],
     }
 }
 
-const REACHES: CriterionSpec = CriterionSpec::evidence(
-    "margin-reaches-l1-max-margin",
-    "least over the widths of rho / gamma_LP after 5000 steps, rho = min_k y_k f(x_k) / ||a o \
-     r||_1 the l1-normalised margin of the learned output weights c = a o r (equal to the \
-     network's 2 min_k y_k f / sum (a^2 + r^2) at the balanced rescaling |a_j| = |r_j| of the same \
-     function), gamma_LP the LP's dual (upper) value over the same dictionary: the paper's \
-     'globally maximal margin' (ratio -> 1) with an allowance of 0.1 for the finite training \
-     time (measured 0.944-0.969 over seeds 1..20; the a-only control 0.44-0.62)",
+/// Independent replicates (data and dictionary drawn afresh) of the a-and-r runs.
+const REPLICATES: usize = 5;
+/// The early step of the gap comparison (the first recorded step at or after STEPS / 4).
+const EARLY: usize = STEPS / 4;
+/// Level of the one-sided t-interval on the mean gap exponent.
+const SHRINK_LEVEL: f64 = 0.995;
+
+const SHRINKS: CriterionSpec = CriterionSpec::evidence(
+    "l1-gap-shrinks-along-run",
+    "upper end of the one-sided 99.5% Student-t interval (df = replicates - 1 = 4) of the mean \
+     over 5 independent replicates (data and dictionary drawn afresh) of D_r = mean over the \
+     widths of ln g(5000) - ln g(1262), g(t) = 1 - rho(t) / gamma_LP the gap to the LP value \
+     (gamma_LP its certified upper value, so g >= 0 rigorously): the paper's 'GF attains the \
+     globally maximal margin' makes g -> 0 along the run; a run stuck at a KKT point short of \
+     the l1 max margin has D ~ 0. Level 0.995 one-sided: a false failure needs the interval to \
+     reach 0 while the mean is negative, < 0.005 under normal replicate errors",
 )
-.at_least(0.9);
+.less_than(0.0);
+
+const BEATS_L2: CriterionSpec = CriterionSpec::evidence(
+    "margin-beats-l2-bias",
+    "least over the replicates and widths of (rho(5000) - rho_l2) / gamma_LP, rho = min_k y_k \
+     f(x_k) / ||a o r||_1 the l1-normalised margin of GD's output weights c = a o r (equal to \
+     the network's 2 min_k y_k f / sum (a^2 + r^2) at the balanced rescaling |a_j| = |r_j|), \
+     rho_l2 the l1-normalised margin of the l2 max-margin weights over the same dictionary \
+     (QP): threshold 0 [derived]: a run biased to the l1 max margin (ratio -> 1) ends above \
+     every l1-normalised margin short of it, among them rho_l2 < gamma_LP, the limit of the \
+     l2-biased (linear, a-only) training; the ratio rho / gamma_LP itself is reported, not \
+     gated (measured 0.94-0.99)",
+)
+.greater_than(0.0);
 
 const MONOTONE: CriterionSpec = CriterionSpec::sanity(
     "lp-value-nondecreasing-in-width",
@@ -67,23 +88,59 @@ const SEPARABLE: CriterionSpec = CriterionSpec::hypothesis(
 
 const A_ONLY: ControlSpec = ControlSpec::new(
     "output-layer-only",
-    "only a trained (r fixed): a linear model over the dictionary whose implicit bias is the \
-     l2 max margin in c, not the l1 one; margin-reaches-l1-max-margin must fail (the table \
-     gives the l1-normalised margin of the l2 max-margin solution, the value it tends to)",
+    "only a trained (r fixed; replicate 0, both widths): a linear model over the dictionary \
+     whose implicit bias is the l2 max margin in c, not the l1 one: its l1-normalised margin \
+     tends to rho_l2 (from below here) and margin-beats-l2-bias must fail",
 );
 
-const RUNTIME: &str = "measured at seed 13, one thread: quick 0.4 s CPU (1.6 s wall on the \
-                       loaded 2-core machine; widths 64 and 256, 5000 steps each, twice); full \
-                       (adds width 1024): 2.1 s CPU, 18 s wall at master seed 0 on the loaded \
-                       machine (measured; pass)";
+/// What is the paper's and what is the project's reading, for this claim.
+const PROVENANCE: &str = concat!(
+    "Confirmed from the paper's abstract (search tool, as below): when the inner weights may \
+     change in norm only, GF at large width attains the globally maximal margin. The \
+     project's reading, not the paper's text: at a fixed dictionary the maximal margin is the \
+     l1 (variation-norm) LP over its units (AM-GM, [derived] in the project note); the test \
+     that the gap to it shrinks along the run (a t-interval over replicates) and the \
+     comparison with the l2 max-margin weights (the implicit bias of GD on a linear model, \
+     the a-only control's limit) are this project's design. ",
+    "Shared with the other telgarsky2023 claims: ",
+    super::provenance_common!(),
+);
+
+const RUNTIME: &str = "measured, one thread, on the loaded 2-core machine: quick 1.2 s CPU at \
+                       master seed 0, 1.7 s median wall per seed over the 100-seed sweep \
+                       (1.2-2.3 s; 5 replicates x widths 64 and 256, 5000 steps each, and the \
+                       a-only control on replicate 0); full (adds width 1024): 5.9 s CPU, 6.3 s \
+                       wall at seed 0 (pass; the a-only control fails with -0.0045, closer to 0 \
+                       at m = 1024)";
 
 struct Cell {
+    replicate: usize,
     m: usize,
     lp: Certified,
     /// l1-normalised margin of the l2 max-margin output weights over the dictionary.
     l2_rho: f64,
     full: Vec<NormOnlyState>,
-    a_only: Vec<NormOnlyState>,
+    /// The a-only run (replicate 0 only).
+    a_only: Option<Vec<NormOnlyState>>,
+}
+
+impl Cell {
+    /// The gap 1 - rho / gamma_LP at the first recorded step >= `step`.
+    fn gap_at(&self, step: usize) -> f64 {
+        self.full
+            .iter()
+            .find(|s| s.step >= step)
+            .map_or(f64::NAN, |s| 1.0 - rho(s) / self.lp.upper)
+    }
+    fn early_step(&self) -> usize {
+        self.full
+            .iter()
+            .find(|s| s.step >= EARLY)
+            .map_or(0, |s| s.step)
+    }
+    fn end_ratio(&self, run: &[NormOnlyState]) -> f64 {
+        run.last().map_or(f64::NAN, |s| rho(s) / self.lp.upper)
+    }
 }
 
 fn record() -> Vec<usize> {
@@ -94,6 +151,70 @@ fn record() -> Vec<usize> {
 
 fn rho(s: &NormOnlyState) -> f64 {
     s.min_output_margin / s.l1_norm
+}
+
+/// The data and dictionary of a run: 2-sparse parity (x, y), `pmax` unit directions u_j
+/// (row-major pmax x D, uniform on the sphere) and the output signs of the initialisation.
+pub(crate) struct Instance {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub u: Vec<f64>,
+    pub signs: Vec<f64>,
+}
+
+/// The claim's instance `replicate` at the master seed of `ctx` (the widest dictionary; width
+/// m uses its first m units).
+pub(crate) fn instance(ctx: &RunContext, pmax: usize, replicate: u64) -> Instance {
+    let id = NORM_ONLY_ID;
+    let mut rng = ctx.seed(id, "data", replicate).rng();
+    let (x, y) = sparse_parity(&mut rng, N, D, 2);
+    let mut rng = ctx.seed(id, "dictionary", replicate).rng();
+    let mut u = vec![0.0; pmax * D];
+    let mut signs = vec![0.0; pmax];
+    for j in 0..pmax {
+        let g: Vec<f64> = (0..D).map(|_| StandardNormal.sample(&mut rng)).collect();
+        let s = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+        for c in 0..D {
+            u[j * D + c] = g[c] / s;
+        }
+        signs[j] = if rng.random::<bool>() { 1.0 } else { -1.0 };
+    }
+    Instance { x, y, u, signs }
+}
+
+/// The dictionary features of the first m units: h_kj = relu(u_j . x_k) and the margin
+/// matrix y_k h_kj (both n x m, row-major).
+pub(crate) fn features(x: &[f64], y: &[f64], u: &[f64], m: usize) -> (Vec<f64>, Vec<f64>) {
+    let n = y.len();
+    let mut h = vec![0.0; n * m];
+    let mut yh = vec![0.0; n * m];
+    for k in 0..n {
+        for j in 0..m {
+            let z: f64 = (0..D).map(|c| u[j * D + c] * x[k * D + c]).sum();
+            h[k * m + j] = z.max(0.0);
+            yh[k * m + j] = y[k] * z.max(0.0);
+        }
+    }
+    (h, yh)
+}
+
+/// The certified l1 max margin (LP) and l2 max margin (QP on the simplex) over the dictionary
+/// of margin matrix `yh` (n x m).
+pub(crate) fn margins(
+    cell: &str,
+    yh: &[f64],
+    m: usize,
+) -> Result<(Certified, Certified), ClaimError> {
+    let n = yh.len() / m;
+    let lp = l1_margin(yh, n, m).in_cell(cell)?;
+    let mut g = vec![0.0; n * n];
+    for k in 0..n {
+        for l in 0..n {
+            g[k * n + l] = (0..m).map(|j| yh[k * m + j] * yh[l * m + j]).sum();
+        }
+    }
+    let l2 = l2_margin(&g, n).in_cell(cell)?;
+    Ok((lp, l2))
 }
 
 impl Claim for NormOnly {
@@ -111,7 +232,9 @@ impl Claim for NormOnly {
                 "f(x) = sum_j a_j r_j relu(u_j . x), u_j uniform on S^7 fixed (nested \
                  dictionaries of widths 64 and 256, quick; and 1024, full), a_j = +-1/sqrt m, \
                  r_j = 1 at initialisation",
-                "2-sparse parity: n = 64 points uniform on {+-1/sqrt 8}^8, y = 8 x_1 x_2",
+                "2-sparse parity: n = 64 points uniform on {+-1/sqrt 8}^8, y = 8 x_1 x_2; 5 \
+                 independent replicates (data, dictionary and initial signs drawn afresh), the \
+                 a-only control on replicate 0",
                 "normalised GD for the 2-homogeneous model, (a, r) <- (a, r) - 256 grad L / (L \
                  ||(a, r)||^2), 5000 steps, grad L / L in the log domain (the loss underflows \
                  long before the direction settles)",
@@ -119,17 +242,19 @@ impl Claim for NormOnly {
                  certified by primal and dual values; r_j may change sign (then the unit acts \
                  as -relu(u_j . x), inside the same l1 programme)",
             ],
-            criteria: const { &[REACHES, SEPARABLE, MONOTONE, GAP] },
+            criteria: const { &[SHRINKS, BEATS_L2, SEPARABLE, MONOTONE, GAP] },
             controls: const { &[A_ONLY] },
-            provenance: PROVENANCE_COMMON,
+            provenance: PROVENANCE,
             runtime: RUNTIME,
             false_failure: FalseFailure::union_bound(
-                &[0.005, 0.001],
-                "two evidence criteria, union bound: margin-reaches-l1-max-margin 0.005 (the \
-                 allowance 0.1 against a measured 0.944-0.969 over seeds 1..20; not a \
-                 parametric test, the rate is what the 100-seed sweep supports), \
+                &[0.005, 0.002, 0.001],
+                "three evidence criteria (the hypothesis one included), union bound: \
+                 l1-gap-shrinks-along-run 0.005 (a one-sided t-interval at level 0.995 over \
+                 5 independent replicates); margin-beats-l2-bias 0.002 (threshold 0 derived, \
+                 not a parametric test: the share of failures the 100-seed sweep can show; \
+                 least margin over rho_l2 0.068-0.181 over seeds 1..20, 10 cells each); \
                  hypothesis-dictionary-separable 0.001 (certified LP value 0.015-0.041 over \
-                 seeds 1..20)",
+                 seeds 1..20); total 0.008",
             ),
         }
     }
@@ -138,43 +263,21 @@ impl Claim for NormOnly {
         let id = NORM_ONLY_ID;
         let ws = widths(ctx.profile);
         let pmax = *ws.last().unwrap();
-        let mut rng = ctx.seed(id, "data", 0).rng();
-        let (x, y) = sparse_parity(&mut rng, N, D, 2);
-        let mut rng = ctx.seed(id, "dictionary", 0).rng();
-        let mut u = vec![0.0; pmax * D];
-        let mut signs = vec![0.0; pmax];
-        for j in 0..pmax {
-            let g: Vec<f64> = (0..D).map(|_| StandardNormal.sample(&mut rng)).collect();
-            let s = g.iter().map(|v| v * v).sum::<f64>().sqrt();
-            for c in 0..D {
-                u[j * D + c] = g[c] / s;
-            }
-            signs[j] = if rng.random::<bool>() { 1.0 } else { -1.0 };
-        }
+        let insts: Vec<Instance> = (0..REPLICATES)
+            .map(|r| instance(ctx, pmax, r as u64))
+            .collect();
+        let units: Vec<(usize, usize)> = (0..REPLICATES)
+            .flat_map(|r| ws.iter().map(move |&m| (r, m)))
+            .collect();
         let cells = ctx.par_cells(
             id,
-            ws,
-            |m| format!("m={m}"),
-            |&m| {
-                let cell = format!("m={m}");
-                let mut h = vec![0.0; N * m];
-                let mut yh = vec![0.0; N * m];
-                for k in 0..N {
-                    for j in 0..m {
-                        let z: f64 = (0..D).map(|c| u[j * D + c] * x[k * D + c]).sum();
-                        h[k * m + j] = z.max(0.0);
-                        yh[k * m + j] = y[k] * z.max(0.0);
-                    }
-                }
-                let lp = l1_margin(&yh, N, m).in_cell(&cell)?;
-                // the l2 max margin over the dictionary: c = sum_k p_k y_k h_k
-                let mut g = vec![0.0; N * N];
-                for k in 0..N {
-                    for l in 0..N {
-                        g[k * N + l] = (0..m).map(|j| yh[k * m + j] * yh[l * m + j]).sum();
-                    }
-                }
-                let l2 = l2_margin(&g, N).in_cell(&cell)?;
+            &units,
+            |u| format!("r={},m={}", u.0, u.1),
+            |&(r, m)| {
+                let cell = format!("r={r},m={m}");
+                let inst = &insts[r];
+                let (h, yh) = features(&inst.x, &inst.y, &inst.u, m);
+                let (lp, l2) = margins(&cell, &yh, m)?;
                 let c: Vec<f64> = (0..m)
                     .map(|j| (0..N).map(|k| l2.primal[k] * yh[k * m + j]).sum())
                     .collect();
@@ -182,16 +285,27 @@ impl Claim for NormOnly {
                 let worst_m = (0..N)
                     .map(|k| (0..m).map(|j| yh[k * m + j] * c[j]).sum::<f64>())
                     .fold(f64::INFINITY, f64::min);
-                let a0: Vec<f64> = signs[..m].iter().map(|s| s / (m as f64).sqrt()).collect();
+                let a0: Vec<f64> = inst.signs[..m]
+                    .iter()
+                    .map(|s| s / (m as f64).sqrt())
+                    .collect();
                 let r0 = vec![1.0; m];
+                let y = &inst.y;
                 let full =
-                    norm_only_gd(&h, &y, &a0, &r0, ETA, STEPS, true, &record()).in_cell(&cell)?;
-                let a_only =
-                    norm_only_gd(&h, &y, &a0, &r0, ETA, STEPS, false, &record()).in_cell(&cell)?;
+                    norm_only_gd(&h, y, &a0, &r0, ETA, STEPS, true, &record()).in_cell(&cell)?;
+                let a_only = if r == 0 {
+                    Some(
+                        norm_only_gd(&h, y, &a0, &r0, ETA, STEPS, false, &record())
+                            .in_cell(&cell)?,
+                    )
+                } else {
+                    None
+                };
                 Ok(Cell {
+                    replicate: r,
                     m,
                     lp,
-                    l2_rho: worst_m / l1 / 1.0,
+                    l2_rho: worst_m / l1,
                     full,
                     a_only,
                 })
@@ -201,6 +315,7 @@ impl Claim for NormOnly {
         let mut widths_t = Table::new(
             "lp_by_width",
             &[
+                "replicate",
                 "m",
                 "lp_lower",
                 "lp_upper",
@@ -212,6 +327,10 @@ impl Claim for NormOnly {
                 "gd_ratio",
                 "a_only_ratio",
                 "l2_solution_ratio",
+                "early_step",
+                "gap_early",
+                "gap_end",
+                "ln_gap_change",
             ],
         );
         let mut traj = Table::new(
@@ -227,19 +346,27 @@ impl Claim for NormOnly {
         );
         for c in &cells {
             let g = c.lp.upper;
-            for (name, run) in [("a-and-r", &c.full), ("a-only", &c.a_only)] {
-                for s in run {
-                    traj.push(vec![
-                        c.m.into(),
-                        name.into(),
-                        s.step.into(),
-                        s.ln_loss.into(),
-                        (rho(s) / g).into(),
-                        (2.0 * s.min_output_margin / s.sq_norm / g).into(),
-                    ]);
+            if c.replicate == 0 {
+                let mut runs = vec![("a-and-r", &c.full)];
+                if let Some(a) = &c.a_only {
+                    runs.push(("a-only", a));
+                }
+                for (name, run) in runs {
+                    for s in run {
+                        traj.push(vec![
+                            c.m.into(),
+                            name.into(),
+                            s.step.into(),
+                            s.ln_loss.into(),
+                            (rho(s) / g).into(),
+                            (2.0 * s.min_output_margin / s.sq_norm / g).into(),
+                        ]);
+                    }
                 }
             }
+            let (early, end) = (c.gap_at(EARLY), c.gap_at(STEPS));
             widths_t.push(vec![
+                c.replicate.into(),
                 c.m.into(),
                 c.lp.lower.into(),
                 c.lp.upper.into(),
@@ -248,23 +375,49 @@ impl Claim for NormOnly {
                 c.lp.solver_dual.into(),
                 c.lp.status.clone().into(),
                 (c.lp.iterations as usize).into(),
-                (rho(c.full.last().unwrap()) / g).into(),
-                (rho(c.a_only.last().unwrap()) / g).into(),
+                c.end_ratio(&c.full).into(),
+                c.a_only
+                    .as_ref()
+                    .map_or(f64::NAN, |a| c.end_ratio(a))
+                    .into(),
                 (c.l2_rho / g).into(),
+                c.early_step().into(),
+                early.into(),
+                end.into(),
+                (end.ln() - early.ln()).into(),
             ]);
         }
-        let reaches = least(
+        // D_r: the mean over the widths of ln g(end) - ln g(early), one per replicate
+        let d_r: Vec<f64> = (0..REPLICATES)
+            .map(|r| {
+                let own: Vec<f64> = cells
+                    .iter()
+                    .filter(|c| c.replicate == r)
+                    .map(|c| c.gap_at(STEPS).ln() - c.gap_at(EARLY).ln())
+                    .collect();
+                own.iter().sum::<f64>() / own.len() as f64
+            })
+            .collect();
+        // one-sided 0.995 upper end = the upper end of the two-sided 0.99 interval
+        let shrink = crate::stats::mean_interval_or_nan(&d_r, 2.0 * SHRINK_LEVEL - 1.0).2;
+        let ratios: Vec<f64> = cells.iter().map(|c| c.end_ratio(&c.full)).collect();
+        let beats = least(
             cells
                 .iter()
-                .map(|c| rho(c.full.last().unwrap()) / c.lp.upper),
+                .map(|c| c.end_ratio(&c.full) - c.l2_rho / c.lp.upper),
         );
-        let a_only = least(
-            cells
-                .iter()
-                .map(|c| rho(c.a_only.last().unwrap()) / c.lp.upper),
-        );
+        let a_only = least(cells.iter().filter_map(|c| {
+            c.a_only
+                .as_ref()
+                .map(|a| -(c.end_ratio(a) - c.l2_rho / c.lp.upper))
+        }));
         let separable = least(cells.iter().map(|c| c.lp.lower));
-        let monotone = least(cells.windows(2).map(|w| w[1].lp.lower - w[0].lp.upper));
+        let monotone = least(
+            cells
+                .windows(2)
+                .filter(|w| w[0].replicate == w[1].replicate)
+                .map(|w| w[1].lp.lower - w[0].lp.upper),
+        );
         let gap = worst(cells.iter().map(|c| {
             if c.lp.upper > 0.0 {
                 c.lp.gap() / c.lp.upper
@@ -272,8 +425,16 @@ impl Claim for NormOnly {
                 f64::NAN
             }
         }));
+        let mean_d = d_r.iter().sum::<f64>() / d_r.len() as f64;
         let criteria = vec![
-            REACHES.check(reaches),
+            SHRINKS.check(shrink).with_detail(format!(
+                "mean D {mean_d:.3} over {REPLICATES} replicates (gap exponent {:.2} per ln t); \
+                 ratio rho / gamma_LP at step {STEPS}: {:.3} to {:.3}",
+                -mean_d / (STEPS as f64 / EARLY as f64).ln(),
+                least(ratios.iter().copied()),
+                worst(ratios.iter().copied()),
+            )),
+            BEATS_L2.check(beats),
             SEPARABLE.check(separable),
             MONOTONE.check(monotone),
             GAP.check(gap),
@@ -281,9 +442,9 @@ impl Claim for NormOnly {
         let controls = vec![Control::new(
             A_ONLY.name,
             A_ONLY.doc,
-            REACHES
-                .check(a_only)
-                .with_detail("r fixed at 1, a trained by the same normalised GD"),
+            BEATS_L2.check(-a_only).with_detail(
+                "r fixed at 1, a trained by the same normalised GD (replicate 0, each width)",
+            ),
         )];
         let lp_plot = PlotSpec::new(
             "lp_value_vs_width",
@@ -296,7 +457,7 @@ impl Claim for NormOnly {
         .points();
         let ratio_plot = PlotSpec::new(
             "margin_ratio_vs_step",
-            "GD's l1-normalised margin over the LP value",
+            "GD's l1-normalised margin over the LP value (replicate 0)",
             "trajectory",
             ("step", "GD step t"),
             (&["ratio"], "rho(t) / gamma_LP"),
@@ -310,6 +471,6 @@ impl Claim for NormOnly {
         ));
         Ok(Outcome::new(criteria, controls, vec![widths_t, traj])
             .with_plots(vec![lp_plot, ratio_plot])
-            .with_headline(REACHES.name))
+            .with_headline(SHRINKS.name))
     }
 }

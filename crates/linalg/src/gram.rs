@@ -1,7 +1,10 @@
 //! Gram matrices: K_ij = k(x_i, x_j) for the rows x_i of a data matrix.
 
-use faer::linalg::matmul::triangular::{BlockStructure, matmul};
-use faer::{Accum, Mat, MatRef, Par};
+use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
+use faer::prelude::{Reborrow, ReborrowMut};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
+use rayon::prelude::*;
 
 use crate::bits::BitRows;
 use crate::triangle::mirror_lower;
@@ -10,7 +13,7 @@ use crate::triangle::mirror_lower;
 pub fn linear_gram(x: MatRef<'_, f64>, par: Par) -> Mat<f64> {
     let n = x.nrows();
     let mut k = Mat::<f64>::zeros(n, n);
-    matmul(
+    triangular::matmul(
         k.as_mut(),
         BlockStructure::TriangularLower,
         Accum::Replace,
@@ -67,16 +70,34 @@ pub fn hadamard_gram(
         s.nrows() == n && r.nrows() == n,
         "X, S and R must have one row per data point"
     );
-    let mut k = Mat::<f64>::zeros(n, n);
+    if let Pattern::Dense(s) = s {
+        assert!(
+            s.ncols() == r.ncols(),
+            "S and R must have the same number of columns"
+        );
+        return hadamard_gram_by_columns(
+            x,
+            s.ncols(),
+            |start, mut sc, mut rc| {
+                let c = sc.ncols();
+                sc.copy_from(s.subcols(start, c));
+                rc.copy_from(r.subcols(start, c));
+            },
+            alpha,
+            beta,
+            par,
+        );
+    }
+    let mut k = zeros_on_huge_pages(n, n);
     lower_product(k.as_mut(), r, beta, par);
-    let mut pattern = Mat::<f64>::zeros(n, n);
+    let mut pattern = zeros_on_huge_pages(n, n);
     match s {
         Pattern::Dense(s) => lower_product(pattern.as_mut(), s, alpha, par),
         Pattern::Bits { bits, scale } => {
             bits.lower_gram_into(pattern.as_mut(), alpha * scale * scale, par)
         }
     }
-    let mut inputs = Mat::<f64>::zeros(n, n);
+    let mut inputs = zeros_on_huge_pages(n, n);
     lower_product(inputs.as_mut(), x, 1.0, par);
     for j in 0..n {
         let kj = &mut k.col_as_slice_mut(j)[j..];
@@ -90,9 +111,175 @@ pub fn hadamard_gram(
     k
 }
 
+/// Columns of S and R per chunk in [`hadamard_gram_by_columns`]: the depth block of faer's
+/// x86 GEMM kernel (private-gemm-x86 multiplies in blocks of 512 along the inner dimension, the
+/// first replacing the destination and the others adding to it), so that accumulating chunk
+/// products groups the sums exactly as one product over all columns would.
+pub const GRAM_CHUNK: usize = 512;
+
+/// Side of the square tiles of K in which the pattern and input products are combined.
+const TILE: usize = 256;
+
+/// [`hadamard_gram`] with S and R (n x p each) produced `GRAM_CHUNK` columns at a time:
+/// `fill(start, s, r)` writes columns start..start + s.ncols() of S and R into the two n x c
+/// buffers (every entry). Neither S nor R is ever held whole, so the memory is K, one n x n
+/// accumulator of the pattern product and two n x 512 buffers (for the two-layer NTK, S and R
+/// would be 2 n m entries): the products add each chunk into the lower triangles of K
+/// (beta R R^T) and of the pattern product (alpha S S^T); then, tile by tile, the input tile
+/// X_I X_J^T is formed in cache and K_IJ += pattern_IJ .* (X_I X_J^T); K is mirrored once.
+///
+/// The products run under `par` (faer splits them without changing any sum) and the tiles are
+/// shared among threads, each computed sequentially, so K does not depend on the thread count.
+/// With p = 0 both products are empty and K is zero (`fill` is never called).
+pub fn hadamard_gram_by_columns(
+    x: MatRef<'_, f64>,
+    p: usize,
+    mut fill: impl FnMut(usize, MatMut<'_, f64>, MatMut<'_, f64>),
+    alpha: f64,
+    beta: f64,
+    par: Par,
+) -> Mat<f64> {
+    let n = x.nrows();
+    let mut k = zeros_on_huge_pages(n, n);
+    let mut pattern = zeros_on_huge_pages(n, n);
+    let width = GRAM_CHUNK.min(p);
+    let mut s = zeros_on_huge_pages(n, width);
+    let mut r = zeros_on_huge_pages(n, width);
+    for start in (0..p).step_by(GRAM_CHUNK) {
+        let c = GRAM_CHUNK.min(p - start);
+        let mut sc = s.as_mut().subcols_mut(0, c);
+        let mut rc = r.as_mut().subcols_mut(0, c);
+        fill(start, sc.rb_mut(), rc.rb_mut());
+        let accum = if start == 0 {
+            Accum::Replace
+        } else {
+            Accum::Add
+        };
+        lower_product_into(k.as_mut(), rc.rb(), beta, accum, par);
+        lower_product_into(pattern.as_mut(), sc.rb(), alpha, accum, par);
+    }
+    combine_with_inputs(k.as_mut(), pattern.as_ref(), x, par);
+    mirror_lower(&mut k);
+    k
+}
+
+/// K_IJ += P_IJ .* (X_I X_J^T) on the lower triangle, tile by tile: the input tile is computed
+/// into a scratch tile (in cache) and used at once, so X X^T is never stored whole.
+fn combine_with_inputs(k: MatMut<'_, f64>, pattern: MatRef<'_, f64>, x: MatRef<'_, f64>, par: Par) {
+    let n = x.nrows();
+    let starts: Vec<usize> = (0..n).step_by(TILE).collect();
+    let size = |b: usize| TILE.min(n - starts[b]);
+    let mut jobs = Vec::with_capacity(starts.len() * (starts.len() + 1) / 2);
+    let mut rest = k;
+    for bj in 0..starts.len() {
+        let (column, tail) = rest.split_at_col_mut(size(bj));
+        rest = tail;
+        let (_, mut below) = column.split_at_row_mut(starts[bj]);
+        for bi in bj..starts.len() {
+            let (dst, tail) = below.split_at_row_mut(size(bi));
+            below = tail;
+            jobs.push((starts[bi], starts[bj], dst));
+        }
+    }
+    let scratch = || Mat::<f64>::zeros(TILE, TILE);
+    let work = |inputs: &mut Mat<f64>, (i0, j0, mut dst): (usize, usize, MatMut<'_, f64>)| {
+        let (h, w) = (dst.nrows(), dst.ncols());
+        let mut inputs = inputs.as_mut().submatrix_mut(0, 0, h, w);
+        let (xi, xj) = (x.subrows(i0, h), x.subrows(j0, w));
+        if i0 == j0 {
+            lower_product_into(inputs.rb_mut(), xi, 1.0, Accum::Replace, Par::Seq);
+        } else {
+            matmul(
+                inputs.rb_mut(),
+                Accum::Replace,
+                xi,
+                xj.transpose(),
+                1.0,
+                Par::Seq,
+            );
+        }
+        let pattern = pattern.submatrix(i0, j0, h, w);
+        for j in 0..w {
+            let from = if i0 == j0 { j } else { 0 };
+            let kj = &mut col_slice_mut(dst.rb_mut(), j)[from..];
+            let ij = &col_slice_mut(inputs.rb_mut(), j)[from..];
+            let pj = pattern.col(j).subrows(from, h - from);
+            for ((kv, &pv), &iv) in kj.iter_mut().zip(pj.iter()).zip(ij) {
+                *kv += pv * iv;
+            }
+        }
+    };
+    match par {
+        Par::Seq => {
+            let mut inputs = scratch();
+            for job in jobs {
+                work(&mut inputs, job);
+            }
+        }
+        Par::Rayon(_) => jobs.into_par_iter().for_each_init(scratch, work),
+    }
+}
+
+/// The nrows x ncols zero matrix, its memory advised for transparent huge pages before it is
+/// first written when it is large (>= 4 MiB). Where the kernel's policy is `madvise` (the
+/// default of many distributions) a fresh 4 KiB page costs a fault on first touch, which for
+/// the n x n and n x m matrices of a Gram product is a tenth of the product's time; numpy
+/// gives the same advice for its own large arrays. Only the memory's paging changes, never a
+/// value.
+pub(crate) fn zeros_on_huge_pages(nrows: usize, ncols: usize) -> Mat<f64> {
+    let mut m = Mat::<f64>::with_capacity(nrows, ncols);
+    let bytes = nrows * ncols * size_of::<f64>();
+    if bytes >= 4 << 20 {
+        advise_huge_pages(m.as_ptr() as usize, bytes);
+    }
+    m.resize_with(nrows, ncols, |_, _| 0.0);
+    m
+}
+
+/// madvise(MADV_HUGEPAGE) on the whole 4 KiB pages of [addr, addr + len), by a raw system call
+/// (the workspace has no libc binding). Advice only: an error (a kernel without transparent
+/// huge pages) is ignored.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn advise_huge_pages(addr: usize, len: usize) {
+    const PAGE: usize = 4096;
+    const SYS_MADVISE: usize = 28;
+    const MADV_HUGEPAGE: usize = 14;
+    let start = addr.next_multiple_of(PAGE);
+    let end = (addr + len) & !(PAGE - 1);
+    if end <= start {
+        return;
+    }
+    // SAFETY: madvise(2) with MADV_HUGEPAGE neither reads nor writes memory: it marks the pages
+    // of [start, end), which lie inside the caller's own allocation, as eligible for huge pages.
+    // The syscall instruction clobbers rcx and r11 (declared) and returns in rax (discarded).
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") SYS_MADVISE => _,
+            in("rdi") start,
+            in("rsi") end - start,
+            in("rdx") MADV_HUGEPAGE,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+fn advise_huge_pages(_addr: usize, _len: usize) {}
+
+/// Column j of a column-major matrix view as a slice.
+fn col_slice_mut(m: MatMut<'_, f64>, j: usize) -> &mut [f64] {
+    m.col_mut(j)
+        .try_as_col_major_mut()
+        .expect("column-major storage")
+        .as_slice_mut()
+}
+
 /// A B^T (rows of A against rows of B), e.g. the pre-activations X W^T of a layer.
 pub fn product_transposed(a: MatRef<'_, f64>, b: MatRef<'_, f64>, par: Par) -> Mat<f64> {
-    let mut c = Mat::<f64>::zeros(a.nrows(), b.nrows());
+    let mut c = zeros_on_huge_pages(a.nrows(), b.nrows());
     faer::linalg::matmul::matmul(c.as_mut(), Accum::Replace, a, b.transpose(), 1.0, par);
     c
 }
@@ -100,10 +287,22 @@ pub fn product_transposed(a: MatRef<'_, f64>, b: MatRef<'_, f64>, par: Par) -> M
 /// The lower triangle (diagonal included) of scale * A A^T into `dst`; the strict upper
 /// triangle of `dst` is left untouched.
 fn lower_product(dst: faer::MatMut<'_, f64>, a: MatRef<'_, f64>, scale: f64, par: Par) {
-    matmul(
+    lower_product_into(dst, a, scale, Accum::Replace, par);
+}
+
+/// The lower triangle of scale * A A^T written into (`Accum::Replace`) or added to
+/// (`Accum::Add`) that of `dst`.
+fn lower_product_into(
+    dst: MatMut<'_, f64>,
+    a: MatRef<'_, f64>,
+    scale: f64,
+    accum: Accum,
+    par: Par,
+) {
+    triangular::matmul(
         dst,
         BlockStructure::TriangularLower,
-        Accum::Replace,
+        accum,
         a,
         BlockStructure::Rectangular,
         a.transpose(),

@@ -118,29 +118,31 @@ pub fn ntk_gram(net: &TwoLayerNet, x: MatRef<'_, f64>, par: Par) -> Result<Mat<f
     }
     // General weights: S S^T = B diag(a^2) B^T = (B diag|a|)(B diag|a|)^T, the same products
     // (|a_r| |a_r| = a_r a_r exactly), so S is built with |a_r|. S and R are never formed
-    // whole: the pre-activations of 512 units at a time go into a reused buffer, become R and
-    // S there, and are added into the two products (`hadamard_gram_by_columns`).
+    // whole: the pre-activations of 512 units at a time go into a reused buffer (transposed,
+    // W_U X^T: one column per data point), become R^T and S^T there, and are added into the
+    // two products (`hadamard_gram_by_columns`).
+    let magnitudes: Vec<f64> = a.iter().map(|a_r| a_r.abs()).collect();
     Ok(hadamard_gram_by_columns(
         x,
         m,
-        |start, mut s, mut r| {
-            let c = r.ncols();
+        |start, mut s_t, mut r_t| {
+            let c = r_t.nrows();
             matmul(
-                r.as_mut(),
+                r_t.as_mut(),
                 Accum::Replace,
-                x,
-                w.subrows(start, c).transpose(),
+                w.subrows(start, c),
+                x.transpose(),
                 1.0,
                 par,
             );
-            for (col, &a_r) in a[start..start + c].iter().enumerate() {
-                let magnitude = a_r.abs();
-                let z = column_mut(r.as_mut(), col);
-                let sc = column_mut(s.as_mut(), col);
+            let magnitude = &magnitudes[start..start + c];
+            for i in 0..n {
+                let z = column_mut(r_t.as_mut(), i);
+                let s = column_mut(s_t.as_mut(), i);
                 // Branch-free selects, so that the loop vectorises.
-                for (zi, si) in z.iter_mut().zip(sc.iter_mut()) {
+                for ((zi, si), &mag) in z.iter_mut().zip(s.iter_mut()).zip(magnitude) {
                     let active = *zi > 0.0;
-                    *si = if active { magnitude } else { 0.0 };
+                    *si = if active { mag } else { 0.0 };
                     *zi = if active { *zi } else { 0.0 };
                 }
             }

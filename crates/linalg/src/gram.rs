@@ -333,6 +333,74 @@ pub fn gram_matrix(rows: &[&[f64]], kernel: impl Fn(&[f64], &[f64]) -> f64) -> M
 mod tests {
     use super::*;
 
+    /// Three chunks of columns (512, 512, 76) and two tiles (256 + 14) against the formula
+    /// entry by entry, exactly symmetric, and bit for bit the same matrix on 1 and 3 threads.
+    #[test]
+    fn chunked_dense_hadamard_gram_matches_the_formula() {
+        let (n, p, d) = (270, 1100, 7);
+        let value = |k: usize| ((k * 7919 + 13) % 211) as f64 / 105.0 - 1.0;
+        let x = Mat::<f64>::from_fn(n, d, |i, c| value(i * 31 + c * 7));
+        let s = Mat::<f64>::from_fn(n, p, |i, c| {
+            if value(i * 17 + c * 3 + 5) > 0.0 {
+                value(c + 999)
+            } else {
+                0.0
+            }
+        });
+        let r = Mat::<f64>::from_fn(n, p, |i, c| value(i * 13 + c * 11 + 1).max(0.0));
+        let (alpha, beta) = (0.5, 0.25);
+        let k = hadamard_gram(
+            x.as_ref(),
+            Pattern::Dense(s.as_ref()),
+            r.as_ref(),
+            alpha,
+            beta,
+            Par::Seq,
+        );
+        let dot = |m: &Mat<f64>, i: usize, j: usize| -> (f64, f64) {
+            (0..m.ncols()).fold((0.0, 0.0), |(v, a), c| {
+                (v + m[(i, c)] * m[(j, c)], a + (m[(i, c)] * m[(j, c)]).abs())
+            })
+        };
+        for i in 0..n {
+            for j in 0..=i {
+                let (xx, xa) = dot(&x, i, j);
+                let (ss, sa) = dot(&s, i, j);
+                let (rr, ra) = dot(&r, i, j);
+                let direct = alpha * xx * ss + beta * rr;
+                let scale = alpha * xa * sa + beta * ra;
+                assert!(
+                    (k[(i, j)] - direct).abs() <= 1e-13 * scale.max(1e-300),
+                    "K[{i},{j}] = {} vs {direct}",
+                    k[(i, j)]
+                );
+                assert_eq!(k[(i, j)], k[(j, i)]);
+            }
+        }
+        let threaded = hadamard_gram(
+            x.as_ref(),
+            Pattern::Dense(s.as_ref()),
+            r.as_ref(),
+            alpha,
+            beta,
+            Par::rayon(3),
+        );
+        for j in 0..n {
+            for i in 0..n {
+                assert_eq!(k[(i, j)].to_bits(), threaded[(i, j)].to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn huge_page_zeros_are_zeros() {
+        for (rows, cols) in [(3, 2), (1024, 700), (0, 5)] {
+            let m = zeros_on_huge_pages(rows, cols);
+            assert_eq!((m.nrows(), m.ncols()), (rows, cols));
+            assert!((0..cols).all(|j| (0..rows).all(|i| m[(i, j)] == 0.0)));
+        }
+    }
+
     #[test]
     fn linear_gram_matches_dot_products() {
         let x = Mat::<f64>::from_fn(5, 3, |i, j| (i as f64 + 1.0) * (j as f64 - 1.0) + 0.5);

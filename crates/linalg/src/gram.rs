@@ -125,11 +125,13 @@ const TILE: usize = 256;
 /// start.. of S and R; c = `s_t.nrows()`) into two c x n column-major buffers, every entry.
 /// Transposed, each data point's chunk is one contiguous column, and the products read the
 /// right-hand factor down contiguous columns: 15-25% faster in faer's kernel than the n x c
-/// layout, with the same sums. Neither S nor R is ever held whole, so the memory is K, one
-/// n x n accumulator of the pattern product and two 512 x n buffers (for the two-layer NTK, S
-/// and R would be 2 n m entries): the products add each chunk into the lower triangles of K
-/// (beta R R^T) and of the pattern product (alpha S S^T); then, tile by tile, the input tile
-/// X_I X_J^T is formed in cache and K_IJ += pattern_IJ .* (X_I X_J^T); K is mirrored once.
+/// layout, with the same sums. Neither S nor R is ever held whole, and there is no n x n
+/// scratch matrix: the memory is K, two 512 x n buffers and one n-vector (for the two-layer NTK,
+/// S and R would be 2 n m entries). Each chunk adds beta R R^T into the lower triangle of K
+/// (diagonal included) and alpha S S^T into its strict upper triangle (the transpose of the
+/// strict lower one) and into a vector for the diagonal; then, tile by tile, the input tile
+/// X_I X_J^T is formed in cache, K_IJ += pattern_IJ .* (X_I X_J^T), and the result is
+/// mirrored into the upper tile it has just been read from.
 ///
 /// The products run under `par` (faer splits them without changing any sum) and the tiles are
 /// shared among threads, each computed sequentially, so K does not depend on the thread count.
@@ -143,8 +145,10 @@ pub fn hadamard_gram_by_columns(
     par: Par,
 ) -> Mat<f64> {
     let n = x.nrows();
+    // R R^T accumulates on the lower triangle of K (diagonal included), alpha S S^T on the
+    // strict upper triangle (as its transpose) and its diagonal in `pattern_diagonal`.
     let mut k = zeros_on_huge_pages(n, n);
-    let mut pattern = zeros_on_huge_pages(n, n);
+    let mut pattern_diagonal = vec![0.0; n];
     let width = GRAM_CHUNK.min(p);
     let mut s_t = zeros_on_huge_pages(width, n);
     let mut r_t = zeros_on_huge_pages(width, n);
@@ -159,64 +163,124 @@ pub fn hadamard_gram_by_columns(
             Accum::Add
         };
         lower_product_into(k.as_mut(), rc.rb().transpose(), beta, accum, par);
-        lower_product_into(pattern.as_mut(), sc.rb().transpose(), alpha, accum, par);
+        triangular::matmul(
+            k.as_mut().transpose_mut(),
+            BlockStructure::StrictTriangularLower,
+            accum,
+            sc.rb().transpose(),
+            BlockStructure::Rectangular,
+            sc.rb(),
+            BlockStructure::Rectangular,
+            alpha,
+            par,
+        );
+        // The diagonal as faer's kernel forms each entry: a fused multiply-add chain over the
+        // chunk from zero, scaled by alpha, then added to the running sum.
+        for (i, d) in pattern_diagonal.iter_mut().enumerate() {
+            let column = sc.rb().col(i);
+            let sum = column.iter().fold(0.0f64, |acc, &v| v.mul_add(v, acc));
+            let scaled = alpha * sum;
+            *d = if start == 0 { scaled } else { *d + scaled };
+        }
     }
-    combine_with_inputs(k.as_mut(), pattern.as_ref(), x, par);
-    mirror_lower(&mut k);
+    combine_with_inputs(k.as_mut(), &pattern_diagonal, x, par);
     k
 }
 
-/// K_IJ += P_IJ .* (X_I X_J^T) on the lower triangle, tile by tile: the input tile is computed
-/// into a scratch tile (in cache) and used at once, so X X^T is never stored whole.
-fn combine_with_inputs(k: MatMut<'_, f64>, pattern: MatRef<'_, f64>, x: MatRef<'_, f64>, par: Par) {
+/// K_IJ += P_IJ .* (X_I X_J^T) on the lower triangle, then K_JI = K_IJ^T, tile by tile: P's
+/// strict lower triangle is read from K's strict upper triangle (where it was accumulated as
+/// its transpose) before the mirror overwrites it, its diagonal from `pattern_diagonal`; the
+/// input tile is computed into a scratch tile (in cache) and used at once, so X X^T is never
+/// stored whole and nothing n x n is read twice.
+fn combine_with_inputs(k: MatMut<'_, f64>, pattern_diagonal: &[f64], x: MatRef<'_, f64>, par: Par) {
     let n = x.nrows();
     let starts: Vec<usize> = (0..n).step_by(TILE).collect();
+    let nb = starts.len();
     let size = |b: usize| TILE.min(n - starts[b]);
-    let mut jobs = Vec::with_capacity(starts.len() * (starts.len() + 1) / 2);
+    // Every tile of K as its own view: tile (bi, bj) at grid[bj][bi].
+    let mut grid: Vec<Vec<Option<MatMut<'_, f64>>>> = Vec::with_capacity(nb);
     let mut rest = k;
-    for bj in 0..starts.len() {
-        let (column, tail) = rest.split_at_col_mut(size(bj));
+    for bj in 0..nb {
+        let (mut column, tail) = rest.split_at_col_mut(size(bj));
         rest = tail;
-        let (_, mut below) = column.split_at_row_mut(starts[bj]);
-        for bi in bj..starts.len() {
-            let (dst, tail) = below.split_at_row_mut(size(bi));
-            below = tail;
-            jobs.push((starts[bi], starts[bj], dst));
+        let mut tiles = Vec::with_capacity(nb);
+        for bi in 0..nb {
+            let (tile, below) = column.split_at_row_mut(size(bi));
+            column = below;
+            tiles.push(Some(tile));
+        }
+        grid.push(tiles);
+    }
+    // Jobs: the lower tile (bi, bj), bi >= bj, with its mirror (bj, bi) when off the diagonal.
+    let mut jobs = Vec::with_capacity(nb * (nb + 1) / 2);
+    for bj in 0..nb {
+        for bi in bj..nb {
+            let lower = grid[bj][bi].take().expect("each tile is taken once");
+            let upper = if bi == bj {
+                None
+            } else {
+                Some(grid[bi][bj].take().expect("each tile is taken once"))
+            };
+            jobs.push((starts[bi], starts[bj], lower, upper));
         }
     }
-    let scratch = || Mat::<f64>::zeros(TILE, TILE);
-    let work = |inputs: &mut Mat<f64>, (i0, j0, mut dst): (usize, usize, MatMut<'_, f64>)| {
+    let scratch = || (Mat::<f64>::zeros(TILE, TILE), Mat::<f64>::zeros(TILE, TILE));
+    type Job<'a> = (usize, usize, MatMut<'a, f64>, Option<MatMut<'a, f64>>);
+    let work = |scratch: &mut (Mat<f64>, Mat<f64>), (i0, j0, mut dst, upper): Job<'_>| {
         let (h, w) = (dst.nrows(), dst.ncols());
+        let (inputs, pattern) = scratch;
         let mut inputs = inputs.as_mut().submatrix_mut(0, 0, h, w);
+        let mut pattern = pattern.as_mut().submatrix_mut(0, 0, h, w);
         let (xi, xj) = (x.subrows(i0, h), x.subrows(j0, w));
-        if i0 == j0 {
-            lower_product_into(inputs.rb_mut(), xi, 1.0, Accum::Replace, Par::Seq);
-        } else {
-            matmul(
+        match &upper {
+            None => lower_product_into(inputs.rb_mut(), xi, 1.0, Accum::Replace, Par::Seq),
+            Some(_) => matmul(
                 inputs.rb_mut(),
                 Accum::Replace,
                 xi,
                 xj.transpose(),
                 1.0,
                 Par::Seq,
-            );
+            ),
         }
-        let pattern = pattern.submatrix(i0, j0, h, w);
+        // The pattern tile: the transpose of the upper tile (diagonal tile: of its own strict
+        // upper triangle, with the diagonal from the vector).
+        match &upper {
+            Some(u) => pattern.copy_from(u.rb().transpose()),
+            None => {
+                for j in 0..w {
+                    for i in j + 1..h {
+                        pattern[(i, j)] = dst[(j, i)];
+                    }
+                    pattern[(j, j)] = pattern_diagonal[i0 + j];
+                }
+            }
+        }
         for j in 0..w {
-            let from = if i0 == j0 { j } else { 0 };
+            let from = if upper.is_none() { j } else { 0 };
             let kj = &mut col_slice_mut(dst.rb_mut(), j)[from..];
             let ij = &col_slice_mut(inputs.rb_mut(), j)[from..];
-            let pj = pattern.col(j).subrows(from, h - from);
-            for ((kv, &pv), &iv) in kj.iter_mut().zip(pj.iter()).zip(ij) {
+            let pj = &col_slice_mut(pattern.rb_mut(), j)[from..];
+            for ((kv, &pv), &iv) in kj.iter_mut().zip(pj).zip(ij) {
                 *kv += pv * iv;
+            }
+        }
+        match upper {
+            Some(mut u) => u.copy_from(dst.rb().transpose()),
+            None => {
+                for j in 0..w {
+                    for i in j + 1..h {
+                        dst[(j, i)] = dst[(i, j)];
+                    }
+                }
             }
         }
     };
     match par {
         Par::Seq => {
-            let mut inputs = scratch();
+            let mut scratch = scratch();
             for job in jobs {
-                work(&mut inputs, job);
+                work(&mut scratch, job);
             }
         }
         Par::Rayon(_) => jobs.into_par_iter().for_each_init(scratch, work),

@@ -16,7 +16,10 @@
 
 use std::fmt;
 
-use overparam_linalg::{BitRows, Mat, MatRef, Par, Pattern, hadamard_gram, product_transposed};
+use overparam_linalg::{
+    Accum, BitRows, Mat, MatMut, MatRef, Par, Pattern, hadamard_gram, hadamard_gram_by_columns,
+    matmul, product_transposed,
+};
 
 use crate::population::TwoLayerNet;
 
@@ -81,13 +84,13 @@ pub fn ntk_gram(net: &TwoLayerNet, x: MatRef<'_, f64>, par: Par) -> Result<Mat<f
     let (n, d, m) = (x.nrows(), net.dim(), net.width());
     check_data(x, d)?;
     let w = MatRef::from_row_major_slice(net.w(), m, d);
-    // Pre-activations Z = X W^T (n x m), turned in place into the features R = relu(Z); the
-    // pattern S is written alongside.
-    let mut features = product_transposed(x, w, par);
     let inv_m = 1.0 / m as f64;
     let a = net.a();
     let common = a[0].abs();
     if common > 0.0 && a.iter().all(|x| x.abs() == common) {
+        // Pre-activations Z = X W^T (n x m), turned in place into the features R = relu(Z);
+        // the pattern is written alongside as bits.
+        let mut features = product_transposed(x, w, par);
         // S = |a| B D with D = diag(sign a_r) and B the 0/1 pattern; D^2 = I, so
         // S S^T = |a|^2 B B^T: only the pattern matters, counted by popcount.
         let mut bits = BitRows::zeros(n, m);
@@ -113,24 +116,47 @@ pub fn ntk_gram(net: &TwoLayerNet, x: MatRef<'_, f64>, par: Par) -> Result<Mat<f
             par,
         ));
     }
-    let mut pattern = Mat::<f64>::zeros(n, m);
-    for (r, &a_r) in a.iter().enumerate() {
-        let z = features.col_as_slice_mut(r);
-        let s = pattern.col_as_slice_mut(r);
-        for (zi, si) in z.iter_mut().zip(s.iter_mut()) {
-            if *zi > 0.0 {
-                *si = a_r;
-            } else {
-                *zi = 0.0;
-            }
-        }
-    }
-    Ok(hadamard_gram(
+    // General weights: S S^T = B diag(a^2) B^T = (B diag|a|)(B diag|a|)^T, the same products
+    // (|a_r| |a_r| = a_r a_r exactly), so S is built with |a_r|. S and R are never formed
+    // whole: the pre-activations of 512 units at a time go into a reused buffer (transposed,
+    // W_U X^T: one column per data point), become R^T and S^T there, and are added into the
+    // two products (`hadamard_gram_by_columns`).
+    let magnitudes: Vec<f64> = a.iter().map(|a_r| a_r.abs()).collect();
+    Ok(hadamard_gram_by_columns(
         x,
-        Pattern::Dense(pattern.as_ref()),
-        features.as_ref(),
+        m,
+        |start, mut s_t, mut r_t| {
+            let c = r_t.nrows();
+            matmul(
+                r_t.as_mut(),
+                Accum::Replace,
+                w.subrows(start, c),
+                x.transpose(),
+                1.0,
+                par,
+            );
+            let magnitude = &magnitudes[start..start + c];
+            for i in 0..n {
+                let z = column_mut(r_t.as_mut(), i);
+                let s = column_mut(s_t.as_mut(), i);
+                // Branch-free selects, so that the loop vectorises.
+                for ((zi, si), &mag) in z.iter_mut().zip(s.iter_mut()).zip(magnitude) {
+                    let active = *zi > 0.0;
+                    *si = if active { mag } else { 0.0 };
+                    *zi = if active { *zi } else { 0.0 };
+                }
+            }
+        },
         inv_m,
         inv_m,
         par,
     ))
+}
+
+/// Column j of a column-major matrix view as a slice.
+fn column_mut(m: MatMut<'_, f64>, j: usize) -> &mut [f64] {
+    m.col_mut(j)
+        .try_as_col_major_mut()
+        .expect("column-major buffer")
+        .as_slice_mut()
 }

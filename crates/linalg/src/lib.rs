@@ -38,7 +38,10 @@ pub use eigen::{SymEigen, SymEigenvalues, sym_eigen, sym_eigenvalues};
 pub use faer::linalg::matmul::matmul;
 pub use faer::{Accum, Mat, MatMut, MatRef, Par};
 pub use general_eigen::{GeneralEigenvalues, general_eigenvalues};
-pub use gram::{Pattern, gram_matrix, hadamard_gram, linear_gram, product_transposed};
+pub use gram::{
+    GRAM_CHUNK, Pattern, gram_matrix, hadamard_gram, hadamard_gram_by_columns, linear_gram,
+    product_transposed,
+};
 pub use lanczos::{ExtremesMethod, LANCZOS_MIN, SymExtremes, sym_extremes};
 pub use quadrature::{GaussHermite, GaussJacobi, gauss_hermite, gauss_jacobi};
 pub use singular::{GramExtremes, GramSpectrum, ThinSvd, thin_svd};

@@ -21,7 +21,18 @@ pub(crate) fn field(t: &Table, row: &[Value], column: &str) -> f64 {
 
 /// The mean of `quantity` for `run` in a claim's `intervals` table (the su2019 claims').
 pub(crate) fn interval_mean(o: &Outcome, run: &str, quantity: &str) -> f64 {
-    let t = o.table("intervals").expect("intervals table");
+    let (t, row) = run_quantity_row(o, "intervals", run, quantity);
+    field(t, row, "mean")
+}
+
+/// The row of table `name` whose `run` and `quantity` columns read `run` and `quantity`.
+pub(crate) fn run_quantity_row<'a>(
+    o: &'a Outcome,
+    name: &str,
+    run: &str,
+    quantity: &str,
+) -> (&'a Table, &'a [Value]) {
+    let t = o.table(name).unwrap_or_else(|| panic!("{name} table"));
     let row = t
         .rows
         .iter()
@@ -30,7 +41,7 @@ pub(crate) fn interval_mean(o: &Outcome, run: &str, quantity: &str) -> f64 {
                 && r[t.column("quantity").unwrap()].to_csv_field() == quantity
         })
         .unwrap_or_else(|| panic!("{run} {quantity}"));
-    field(t, row, "mean")
+    (t, row)
 }
 
 /// Each claim runs once per test binary; the tests below read its outcome. Tests run on several

@@ -7,16 +7,7 @@ const ID: &str = overparam_checks::vempala_wilmes::SPECTRAL_BIAS_ID;
 claim_tests!(ID);
 
 fn summary_row<'a>(o: &'a Outcome, run: &str, quantity: &str) -> (&'a Table, &'a [Value]) {
-    let t = o.table("summary").expect("summary table");
-    let row = t
-        .rows
-        .iter()
-        .find(|r| {
-            r[t.column("run").unwrap()].to_csv_field() == run
-                && r[t.column("quantity").unwrap()].to_csv_field() == quantity
-        })
-        .unwrap_or_else(|| panic!("{run} {quantity}"));
-    (t, row)
+    crate::run_quantity_row(o, "summary", run, quantity)
 }
 
 /// lambda_k = mu_k(kappa1) / 2 at d = 3 against the note's mu_k^2 of relu(sqrt(3) t), and the

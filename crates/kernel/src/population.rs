@@ -463,15 +463,7 @@ impl PopulationLoss {
     /// `tests/population_properties.rs` bound the difference and compare the gradient with
     /// finite differences).
     pub fn evaluate(&self, s: &TwoLayerNet, out: &mut LossGradient) -> Result<(), ShapeError> {
-        self.check_dims(s)?;
-        assert_eq!(
-            out.grad_a.len(),
-            s.width(),
-            "LossGradient sized for another width"
-        );
-        self.size_pair_buffers(s, out);
-        (evaluate_fn::<true>())(self, s, out);
-        Ok(())
+        self.evaluate_with::<true>(s, out)
     }
 
     /// The gradient of [`PopulationLoss::evaluate`] alone, bit for bit, without summing the
@@ -483,6 +475,16 @@ impl PopulationLoss {
         s: &TwoLayerNet,
         out: &mut LossGradient,
     ) -> Result<(), ShapeError> {
+        self.evaluate_with::<false>(s, out)
+    }
+
+    /// The shape checks and the evaluation both public entry points share; `LOSS` says whether
+    /// the loss is summed.
+    fn evaluate_with<const LOSS: bool>(
+        &self,
+        s: &TwoLayerNet,
+        out: &mut LossGradient,
+    ) -> Result<(), ShapeError> {
         self.check_dims(s)?;
         assert_eq!(
             out.grad_a.len(),
@@ -490,7 +492,7 @@ impl PopulationLoss {
             "LossGradient sized for another width"
         );
         self.size_pair_buffers(s, out);
-        (evaluate_fn::<false>())(self, s, out);
+        (evaluate_fn::<LOSS>())(self, s, out);
         Ok(())
     }
 

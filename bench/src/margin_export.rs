@@ -60,8 +60,16 @@ pub fn run(seed: u64, profile: &str, out: &Path) -> Value {
         "near_init": near,
         "norm_only": dict,
     });
-    std::fs::create_dir_all(out).expect("create the output folder");
     let path = out.join("instances.json");
+    if path.exists() {
+        // Never overwrite a file this tool may not have written: the user removes it.
+        eprintln!(
+            "error: {} exists; remove it or choose another --out",
+            path.display()
+        );
+        std::process::exit(2);
+    }
+    std::fs::create_dir_all(out).expect("create the output folder");
     std::fs::write(&path, serde_json::to_string(&doc).expect("serialise"))
         .expect("write instances.json");
     json!({ "written": path.display().to_string(), "seed": seed, "profile": profile.name() })

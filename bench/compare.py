@@ -28,7 +28,7 @@ parser.add_argument("--reps", type=int, default=3, help="timed calls per side (d
 parser.add_argument("--gd-reps", type=int, default=15, help="timed GD runs per side (default 15)")
 parser.add_argument("--sizes", default="1000,2000,3000", help="eigen sizes n")
 parser.add_argument("--eigen-modes", default="values,vectors", help="eigen rows: comma list of values,vectors")
-parser.add_argument("--only", default="eigen,ntk,gd,suite", help="comma list of eigen,ntk,gd,suite,tune,certify,deep-ntk,deep-ntk-nt")
+parser.add_argument("--only", default="eigen,ntk,gd,suite", help="comma list of eigen,ntk,gd,suite,tune,certify,momentum,deep-ntk,deep-ntk-nt")
 parser.add_argument("--nt-implementation", default="STRUCTURED_DERIVATIVES",
                     help="deep-ntk-nt: neural-tangents NtkImplementation (STRUCTURED_DERIVATIVES, "
                          "NTK_VECTOR_PRODUCTS, JACOBIAN_CONTRACTION)")
@@ -265,6 +265,41 @@ if "deep-ntk" in only or "deep-ntk-nt" in only:
     deep_ntk.run(add_row, alternate, pinned, WORK, CLI_BIN, thread_counts, args.reps, n=args.deep_ntk_n,
                  numpy_row="deep-ntk" in only, nt_row="deep-ntk-nt" in only,
                  nt_implementation=args.nt_implementation, nt_batch=args.nt_batch, nt_timeout=args.nt_timeout)
+
+if "momentum" in only:
+    # `overparam momentum-rate` (whole CLI call: input, operator, eigensolver with its invariant
+    # checks, rate.json) against numpy's same operator in the same vech coordinates plus
+    # `numpy.linalg.eigvals`; H = diag(1/i), the liu2020 claims' spectrum; parameters read back
+    # from the CLI's rate.json so that both sides use the same ones.
+    import shutil  # noqa: E402
+
+    for d, batch, method in ((10, 8, "mass"), (20, 8, "mass"), (20, 8, "nesterov")):
+        spectrum = [1.0 / (i + 1) for i in range(d)]
+        spec_path = WORK / f"momentum_spectrum_{d}.txt"
+        spec_path.write_text("".join(f"{x!r}\n" for x in spectrum))
+        out_dir = WORK / f"momentum_{d}_{method}"
+
+        def ours_call():
+            start = time.perf_counter()
+            subprocess.run([str(CLI_BIN), "momentum-rate", "--spectrum", str(spec_path), "--batch", str(batch),
+                            "--method", method, "--out", str(out_dir), "--force"],
+                           env=RUST_ENV, check=True, capture_output=True)
+            seconds = time.perf_counter() - start
+            report = json.loads((out_dir / "rate.json").read_text())
+            return {"seconds": seconds, **report}
+
+        first = ours_call()
+        ours, theirs = alternate(args.reps, ours_call,
+                                 pinned(1, lambda: reference.momentum_rate(spectrum, batch, first["eta"],
+                                                                           first["gamma"], first["eta2"])))
+        agree = all(close(o["rho"], t["rho"], 1e-9) for o in ours for t in theirs)
+        add_row("momentum rate", f"{method} d={d} b={batch}", "overparam momentum-rate",
+                [o["seconds"] for o in ours], "numpy operator + eigvals", [t["seconds"] for t in theirs],
+                f"{'same rho' if agree else 'RHO DIFFERS'} ({ours[0]['rho']:.9g} vs {theirs[0]['rho']:.9g}); "
+                f"operator rows {ours[0]['operator_rows']}",
+                table=(f"second-moment rate rho, {method} (`overparam momentum-rate`, whole CLI call) vs numpy's "
+                       f"operator + `eigvals`", f"d = {d}, b = {batch}", 1))
+        shutil.rmtree(out_dir, ignore_errors=True)
 
 with open(args.out, "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))

@@ -128,3 +128,37 @@ def gd(problem_path):
         step += 1
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "steps": step, "loss": float(loss), "grad_norm": float(gnorm)}
+
+
+def momentum_rate(spectrum, batch, eta, gamma, eta2):
+    """rho of the exact second-moment map of Liu & Belkin's iteration on y = w*^T x,
+    x ~ N(0, diag(spectrum)), as a user would write it in numpy: T applied to each basis matrix
+    of the symmetric 2d x 2d matrices (vech coordinates), then `numpy.linalg.eigvals`.
+
+    e' = (A - C(X)) e with A = [[0, I], [-gamma I, (1 + gamma) I]], C(X) = [[0, c1 X], [0, c2 X]],
+    c1 = eta, c2 = (1 + gamma) eta - eta2, X the batch mean of x x^T; Isserlis gives
+    E[X M X] = H M H + (H M^T H + tr(H M) H) / b.
+    """
+    start = time.perf_counter()
+    h = np.diag(np.asarray(spectrum, dtype=float))
+    d = h.shape[0]
+    eye = np.eye(d)
+    zero = np.zeros((d, d))
+    a = np.block([[zero, eye], [-gamma * eye, (1.0 + gamma) * eye]])
+    c1, c2 = eta, (1.0 + gamma) * eta - eta2
+    c_mean = np.block([[zero, c1 * h], [zero, c2 * h]])
+    weights = np.array([[c1 * c1, c1 * c2], [c2 * c1, c2 * c2]])
+    rows, cols = np.tril_indices(2 * d)
+    size = rows.size
+    t = np.empty((size, size))
+    for k, (i, j) in enumerate(zip(rows, cols)):
+        s = np.zeros((2 * d, 2 * d))
+        s[i, j] = 1.0
+        s[j, i] = 1.0
+        suu = s[d:, d:]
+        fourth = h @ suu @ h + (h @ suu.T @ h + np.trace(h @ suu) * h) / batch
+        image = a @ s @ a.T - a @ s @ c_mean.T - c_mean @ s @ a.T + np.kron(weights, fourth)
+        t[:, k] = image[rows, cols]
+    lam = np.linalg.eigvals(t)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rho": float(np.abs(lam).max()), "rows": size}

@@ -2,11 +2,14 @@
 //! report that renders in a real browser with every plot, and a regression diff that catches an
 //! injected change.
 //!
-//! The whole file runs the quick profile of every claim twice, at the same time: once on one
-//! thread and once on four (more workers than a 2-core machine has cores, so cells are also
-//! preempted and stolen mid-run). Determinism is a property of one sequential and one parallel
-//! execution: any dependence of the evidence on the thread count or on the order in which cells
-//! finish shows between these two. The other tests read the same two runs.
+//! The whole file runs the quick profile of every claim twice: once on one thread and once on
+//! four (more workers than a 2-core machine has cores, so cells are also preempted and stolen
+//! mid-run). Determinism is a property of one sequential and one parallel execution: any
+//! dependence of the evidence on the thread count or on the order in which cells finish shows
+//! between these two. The sequential side runs one claim per process (one thread each, as many
+//! processes at a time as the machine has cores), so that it keeps every core busy without
+//! competing with the parallel run, which follows it alone. The other tests read the parallel
+//! run.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -40,42 +43,79 @@ fn scratch() -> PathBuf {
 const SEQUENTIAL: usize = 1;
 const PARALLEL: usize = 4;
 
-/// The quick profile of every claim at [`SEQUENTIAL`] and [`PARALLEL`] threads, both started at
-/// once and made once for the whole file.
+/// The quick profile of every claim at [`SEQUENTIAL`] threads (one run directory per claim, in
+/// `threads-1/<id>`) and at [`PARALLEL`] threads (one run directory), made once for the whole
+/// file.
 fn runs() -> &'static BTreeMap<usize, PathBuf> {
     static RUNS: OnceLock<BTreeMap<usize, PathBuf>> = OnceLock::new();
     RUNS.get_or_init(|| {
         let root = scratch();
-        let started: Vec<_> = [SEQUENTIAL, PARALLEL]
-            .into_iter()
-            .map(|t| {
-                let dir = root.join(format!("threads-{t}"));
-                let child = command(
-                    &["run", "--all", "--quiet", "--out", dir.to_str().unwrap()],
-                    Some(t),
-                )
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start overparam");
-                (t, dir, child)
-            })
-            .collect();
-        started
-            .into_iter()
-            .map(|(t, dir, child)| {
-                let o = child.wait_with_output().expect("wait for overparam");
-                assert_eq!(
-                    o.status.code(),
-                    Some(0),
-                    "quick profile with {t} threads: {}{}",
-                    String::from_utf8_lossy(&o.stdout),
-                    String::from_utf8_lossy(&o.stderr)
-                );
-                (t, dir)
-            })
-            .collect()
+        let sequential = root.join(format!("threads-{SEQUENTIAL}"));
+        std::fs::create_dir_all(&sequential).unwrap();
+        let queue: std::sync::Mutex<Vec<&str>> = std::sync::Mutex::new(
+            overparam_checks::all_claims()
+                .iter()
+                .rev()
+                .map(|c| c.info().id)
+                .collect(),
+        );
+        let lanes = std::thread::available_parallelism().map_or(2, |n| n.get());
+        std::thread::scope(|scope| {
+            for _ in 0..lanes {
+                scope.spawn(|| {
+                    loop {
+                        let Some(id) = queue.lock().unwrap().pop() else {
+                            break;
+                        };
+                        let dir = sequential.join(id);
+                        let args = ["run", id, "--quiet", "--out", dir.to_str().unwrap()];
+                        finish(
+                            command(&args, Some(SEQUENTIAL)),
+                            &format!("{id}, one thread"),
+                        );
+                    }
+                });
+            }
+        });
+        let parallel = root.join(format!("threads-{PARALLEL}"));
+        let args = [
+            "run",
+            "--all",
+            "--quiet",
+            "--out",
+            parallel.to_str().unwrap(),
+        ];
+        finish(
+            command(&args, Some(PARALLEL)),
+            &format!("quick profile with {PARALLEL} threads"),
+        );
+        BTreeMap::from([(SEQUENTIAL, sequential), (PARALLEL, parallel)])
     })
+}
+
+/// Runs `cmd` to completion and requires exit status 0.
+fn finish(mut cmd: Command, what: &str) {
+    let o = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("start overparam");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The evidence files of the one-thread side: every claim's run directory merged.
+fn sequential_evidence() -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for run in std::fs::read_dir(&runs()[&SEQUENTIAL]).unwrap() {
+        files.extend(evidence_files(&run.unwrap().path()));
+    }
+    files
 }
 
 /// Every file of a run directory except those that record when and how it ran.
@@ -102,8 +142,7 @@ fn evidence_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// Every CSV, SVG and verdict.json of every claim, byte for byte.
 #[test]
 fn evidence_is_byte_identical_for_1_and_4_threads() {
-    let runs = runs();
-    let reference = evidence_files(&runs[&SEQUENTIAL]);
+    let reference = sequential_evidence();
     assert!(reference.keys().any(|k| k.ends_with(".csv")));
     assert!(reference.keys().any(|k| k.ends_with(".svg")));
     assert!(reference.keys().any(|k| k.ends_with("verdict.json")));
@@ -114,7 +153,7 @@ fn evidence_is_byte_identical_for_1_and_4_threads() {
             "{id} is not in the run"
         );
     }
-    let other = evidence_files(&runs[&PARALLEL]);
+    let other = evidence_files(&runs()[&PARALLEL]);
     assert_eq!(
         reference.keys().collect::<Vec<_>>(),
         other.keys().collect::<Vec<_>>(),
@@ -202,14 +241,17 @@ fn every_claim_has_a_section_and_plots_in_the_report() {
     }
 }
 
+/// `overparam diff` on two real runs: clean on an unchanged copy (that the thread counts agree is
+/// proved byte for byte above, which is stricter than the diff's tolerances), exit 1 naming the
+/// claim and criterion of one injected change, exit 2 on a missing run.
 #[test]
-fn diff_of_thread_counts_is_clean_and_an_injected_regression_exits_1() {
+fn diff_of_a_copy_is_clean_and_an_injected_regression_exits_1() {
     let runs = runs();
-    let (a, b) = (
-        runs[&SEQUENTIAL].to_str().unwrap(),
-        runs[&PARALLEL].to_str().unwrap(),
-    );
-    let o = overparam(&["diff", a, b], None);
+    let a = runs[&PARALLEL].to_str().unwrap();
+    let clean = runs[&PARALLEL].parent().unwrap().join("copy");
+    let _ = std::fs::remove_dir_all(&clean);
+    copy_dir(&runs[&PARALLEL], &clean);
+    let o = overparam(&["diff", a, clean.to_str().unwrap()], None);
     assert_eq!(
         o.status.code(),
         Some(0),

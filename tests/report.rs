@@ -8,8 +8,9 @@
 //! dependence of the evidence on the thread count or on the order in which cells finish shows
 //! between these two. The sequential side runs one claim per process (one thread each, as many
 //! processes at a time as the machine has cores), so that it keeps every core busy without
-//! competing with the parallel run, which follows it alone. The other tests read the parallel
-//! run.
+//! competing with the parallel run, which follows it alone; the comparison thereby also shows
+//! that a claim's evidence does not depend on the other claims run in the same process. The
+//! other tests read the parallel run.
 
 #[path = "common/mod.rs"]
 mod common;

@@ -104,11 +104,21 @@ pub(crate) fn antisymmetric_init<R: Rng>(rng: &mut R, m: usize, e: usize) -> Vec
 /// [`antisymmetric_init`]: the first half of the rows has a_j = +1, the second a_j = -1), with
 /// inputs `x` (row-major, width e) and target `y`; `observe` sees the residual r_t = y - f_t at
 /// every t = 0..=steps.
+///
+/// The weights and the gradient are held transposed (e x m: coordinate c of every neuron
+/// contiguous), so that the pre-activations of all neurons for one input, and the gradient terms of
+/// one input, are built by operations across neurons that the compiler vectorises. Every value
+/// is still the one of the per-neuron loop, bit for bit: each pre-activation adds w_jc x_c in the
+/// order c = 0..e, f adds the active terms in the order j = 0..m, each gradient entry adds
+/// r_i x_ic in the order i = 0..n, and the activation pattern of the forward pass is the one the
+/// gradient of the same step uses (the weights have not moved in between). Adding an inactive
+/// term as +0.0 leaves the sums unchanged: they start at +0.0 and, rounding to nearest, never
+/// become -0.0.
 pub(crate) fn descend(
     x: &[f64],
     e: usize,
     y: &[f64],
-    mut w: Vec<f64>,
+    w: Vec<f64>,
     eta: f64,
     steps: usize,
     mut observe: impl FnMut(&[f64]),
@@ -118,21 +128,32 @@ pub(crate) fn descend(
     let half = m / 2;
     let sign = |j: usize| if j < half { 1.0 } else { -1.0 };
     let inv = 1.0 / (m as f64).sqrt();
+    let mut wt = vec![0.0; e * m];
+    for j in 0..m {
+        for c in 0..e {
+            wt[c * m + j] = w[j * e + c];
+        }
+    }
     let mut r = vec![0.0; n];
-    let mut grad = vec![0.0; m * e];
+    let mut gt = vec![0.0; e * m];
+    let mut pre = vec![0.0; m];
+    let mut active = vec![false; n * m];
     for step in 0..=steps {
         for i in 0..n {
             let xi = &x[i * e..(i + 1) * e];
-            let mut f = 0.0;
-            for j in 0..m {
-                let pre: f64 = w[j * e..(j + 1) * e]
-                    .iter()
-                    .zip(xi)
-                    .map(|(a, b)| a * b)
-                    .sum();
-                if pre > 0.0 {
-                    f += sign(j) * pre;
+            for (p, &w0) in pre.iter_mut().zip(&wt[..m]) {
+                *p = w0 * xi[0];
+            }
+            for (c, &xc) in xi.iter().enumerate().skip(1) {
+                for (p, &wc) in pre.iter_mut().zip(&wt[c * m..(c + 1) * m]) {
+                    *p += wc * xc;
                 }
+            }
+            let on = &mut active[i * m..(i + 1) * m];
+            let mut f = 0.0;
+            for (j, (&p, a)) in pre.iter().zip(on.iter_mut()).enumerate() {
+                *a = p > 0.0;
+                f += sign(j) * if p > 0.0 { p } else { 0.0 };
             }
             r[i] = y[i] - inv * f;
         }
@@ -140,24 +161,22 @@ pub(crate) fn descend(
         if step == steps {
             break;
         }
-        grad.iter_mut().for_each(|g| *g = 0.0);
+        gt.iter_mut().for_each(|g| *g = 0.0);
         for i in 0..n {
             let xi = &x[i * e..(i + 1) * e];
-            for j in 0..m {
-                let wj = &w[j * e..(j + 1) * e];
-                let pre: f64 = wj.iter().zip(xi).map(|(a, b)| a * b).sum();
-                if pre > 0.0 {
-                    let g = &mut grad[j * e..(j + 1) * e];
-                    for c in 0..e {
-                        g[c] += r[i] * xi[c];
-                    }
+            let on = &active[i * m..(i + 1) * m];
+            for (c, &xc) in xi.iter().enumerate() {
+                let v = r[i] * xc;
+                for (g, &a) in gt[c * m..(c + 1) * m].iter_mut().zip(on) {
+                    *g += if a { v } else { 0.0 };
                 }
             }
         }
         let lr = eta * inv / n as f64;
-        for j in 0..m {
-            for c in 0..e {
-                w[j * e + c] += lr * sign(j) * grad[j * e + c];
+        for c in 0..e {
+            let (wc, gc) = (&mut wt[c * m..(c + 1) * m], &gt[c * m..(c + 1) * m]);
+            for (j, (wv, &g)) in wc.iter_mut().zip(gc).enumerate() {
+                *wv += lr * sign(j) * g;
             }
         }
     }

@@ -415,7 +415,7 @@ fn execute<'a>(
     let logs = dir.join(LOGS_DIR);
     fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
     // Workers share the cores: without a user setting, split them so jobs x threads <= cores.
-    // Results do not depend on the thread count (tests/report.rs checks it).
+    // Results do not depend on the thread count (tests/claims/report.rs checks it).
     let threads = std::env::var_os("RAYON_NUM_THREADS").is_none().then(|| {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         (cores / jobs).max(1).to_string()

@@ -1,18 +1,40 @@
-//! The claims suite: every registered claim at the quick profile must pass, each of its
-//! negative controls must fail, and the criteria and controls a run produces must be exactly the
-//! ones its `ClaimInfo` declares. The checks are data: they read the specs, so a new claim is
-//! covered by `every_registered_claim_passes_as_declared` without a line here.
+//! The claims suite and the reports, on one pair of quick-profile runs shared by the whole
+//! binary.
 //!
-//! These tests need no binary, so they belong to the crate they test; the CLI and report suites
-//! stay in /tests.
+//! The claims suite: every registered claim at the quick profile must pass, each of its negative
+//! controls must fail, and the criteria and controls a run produces must be exactly the ones its
+//! `ClaimInfo` declares. The checks are data: they read the specs, so a new claim is covered by
+//! `every_registered_claim_passes_as_declared` without a line here. `claims/<paper>.rs` hold the
+//! evidence shapes and control reasons; `claims/report.rs` the report tests (determinism across
+//! thread counts, the HTML report in a browser, the regression diff).
+//!
+//! Determinism is a property of one sequential and one parallel execution, so the suite computes
+//! the quick profile exactly twice:
+//! - **sequential**: every claim in this process, each on its own one-thread rayon pool, as many
+//!   claims at a time as the machine has cores. The claims tests read these outcomes, and the
+//!   run directory written from them (by the code `overparam run` uses) is one side of the
+//!   byte-for-byte comparison;
+//! - **parallel**: `overparam run --all` on the real binary with four threads (more workers than
+//!   a 2-core machine has cores, so cells are also preempted and stolen mid-run), started once the
+//!   sequential side is done so that the two do not compete for the cores. The report tests read
+//!   it.
+//!
+//! Any dependence of the evidence on the thread count, on the order in which cells finish, on the
+//! other claims of the process or on the code path (library call or binary) shows between them.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+#[path = "common/mod.rs"]
+mod common;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
 
 use overparam_checks::{
-    ClaimInfo, CriterionKind, NoProgress, Outcome, Profile, RunContext, Table, Value, Verdict,
-    all_claims, find_claim,
+    ClaimError, ClaimInfo, CriterionKind, NoProgress, Outcome, Profile, RunContext, Table, Value,
+    Verdict, all_claims, find_claim,
 };
+use overparam_report::{ClaimRun, Manifest, OutputDir, OutputKind, write_run};
 
 /// A numeric cell of an evidence table, NaN where it is not a number.
 pub(crate) fn field(t: &Table, row: &[Value], column: &str) -> f64 {
@@ -44,31 +66,164 @@ pub(crate) fn run_quantity_row<'a>(
     (t, row)
 }
 
-/// Each claim runs once per test binary; the tests below read its outcome. Tests run on several
-/// threads: the first to ask for a claim runs it and the others wait for that run (a per-claim
-/// `OnceLock`), so no claim is computed twice.
-pub(crate) fn outcome(id: &str) -> Outcome {
-    type Slot = Arc<OnceLock<Outcome>>;
-    static CACHE: OnceLock<Mutex<HashMap<String, Slot>>> = OnceLock::new();
-    let slot: Slot = CACHE
-        .get_or_init(|| Mutex::new(HashMap::new()))
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(id.to_owned())
-        .or_default()
-        .clone();
-    slot.get_or_init(|| {
-        let claim = find_claim(id).unwrap_or_else(|| panic!("claim {id} is not registered"));
-        let ctx = RunContext {
-            profile: Profile::Quick,
-            master_seed: 0,
-            progress: &NoProgress,
-        };
-        claim
-            .run(&ctx)
-            .unwrap_or_else(|e| panic!("{id} could not be evaluated: {e}"))
+/// The thread counts of the two runs: sequential, and more workers than cores.
+pub(crate) const SEQUENTIAL: usize = 1;
+pub(crate) const PARALLEL: usize = 4;
+
+/// The scratch directory of this binary's two runs.
+fn scratch_root() -> &'static PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("overparam-claims-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     })
-    .clone()
+}
+
+/// The sequential run: every claim's outcome at the quick profile and master seed 0, computed
+/// once for the whole binary, and the run directory written from them.
+pub(crate) struct SequentialRun {
+    pub runs: Vec<ClaimRun>,
+    pub dir: PathBuf,
+}
+
+/// Runs one claim on a one-thread pool of its own, a panic recorded as the claim's error (as
+/// `overparam run` records it).
+fn run_alone(pool: &rayon::ThreadPool, info: ClaimInfo) -> ClaimRun {
+    let claim = find_claim(info.id).expect("registered");
+    let ctx = RunContext {
+        profile: Profile::Quick,
+        master_seed: 0,
+        progress: &NoProgress,
+    };
+    let start = Instant::now();
+    let result = pool.install(|| {
+        catch_unwind(AssertUnwindSafe(|| claim.run(&ctx))).unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            Err(ClaimError::new(
+                "run",
+                format!("internal error (panic): {message}"),
+            ))
+        })
+    });
+    ClaimRun {
+        info,
+        result,
+        wall_time_s: start.elapsed().as_secs_f64(),
+    }
+}
+
+/// The order in which the sequential side takes the claims: longest first by the wall times in
+/// the committed baseline's manifest (claims it lacks first of all), so that the lanes finish
+/// together. Only the schedule depends on it, never the evidence.
+fn longest_first(infos: &[ClaimInfo]) -> Vec<usize> {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../reports/baseline/manifest.json");
+    let times: serde_json::Value = std::fs::read_to_string(manifest)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    let time = |id: &str| {
+        times["claims"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["id"] == id)
+            .and_then(|c| c["wall_time_s"].as_f64())
+            .unwrap_or(f64::INFINITY)
+    };
+    let mut order: Vec<usize> = (0..infos.len()).collect();
+    order.sort_by(|&a, &b| time(infos[b].id).total_cmp(&time(infos[a].id)));
+    order
+}
+
+pub(crate) fn sequential() -> &'static SequentialRun {
+    static RUN: OnceLock<SequentialRun> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let infos: Vec<ClaimInfo> = all_claims().iter().map(|c| c.info()).collect();
+        let order = longest_first(&infos);
+        let next = Mutex::new(0usize);
+        let done: Mutex<Vec<Option<ClaimRun>>> = Mutex::new(infos.iter().map(|_| None).collect());
+        let lanes = std::thread::available_parallelism().map_or(2, |n| n.get());
+        std::thread::scope(|scope| {
+            for _ in 0..lanes {
+                scope.spawn(|| {
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(SEQUENTIAL)
+                        .build()
+                        .expect("a one-thread pool");
+                    loop {
+                        let i = {
+                            let mut next = next.lock().unwrap();
+                            let i = *next;
+                            *next += 1;
+                            i
+                        };
+                        let Some(&i) = order.get(i) else { break };
+                        let info = &infos[i];
+                        let run = run_alone(&pool, info.clone());
+                        done.lock().unwrap()[i] = Some(run);
+                    }
+                });
+            }
+        });
+        let runs: Vec<ClaimRun> = done
+            .into_inner()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.expect("every claim ran"))
+            .collect();
+        let dir = scratch_root().join(format!("threads-{SEQUENTIAL}"));
+        let out = OutputDir::prepare(&dir, OutputKind::Run, false).expect("stage the run");
+        let manifest = Manifest::new(
+            Profile::Quick.name(),
+            0,
+            overparam_checks::SEED_RULE,
+            SEQUENTIAL,
+        );
+        write_run(out, &manifest, &runs).expect("write the sequential run");
+        SequentialRun { runs, dir }
+    })
+}
+
+/// The parallel run: `overparam run --all` with [`PARALLEL`] threads, after the sequential one.
+pub(crate) fn parallel() -> &'static PathBuf {
+    static RUN: OnceLock<PathBuf> = OnceLock::new();
+    RUN.get_or_init(|| {
+        sequential();
+        let dir = scratch_root().join(format!("threads-{PARALLEL}"));
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_overparam"))
+            .args(["run", "--all", "--quiet", "--out", dir.to_str().unwrap()])
+            .env("RAYON_NUM_THREADS", PARALLEL.to_string())
+            .output()
+            .expect("start overparam");
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "quick profile with {PARALLEL} threads: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        dir
+    })
+}
+
+/// A claim's outcome in the sequential run.
+pub(crate) fn outcome(id: &str) -> Outcome {
+    let run = sequential()
+        .runs
+        .iter()
+        .find(|r| r.info.id == id)
+        .unwrap_or_else(|| panic!("claim {id} is not registered"));
+    match &run.result {
+        Ok(o) => o.clone(),
+        Err(e) => panic!("{id} could not be evaluated: {e}"),
+    }
 }
 
 pub(crate) fn assert_claim_passes(id: &str) {
@@ -311,6 +466,9 @@ mod vempala_wilmes;
 #[path = "claims/zhou_ge_jin.rs"]
 mod zhou_ge_jin;
 
-// Determinism across thread counts is asserted on the real binary in tests/report.rs.
 #[path = "claims/telgarsky.rs"]
 mod telgarsky;
+
+// Determinism across thread counts, the HTML report and the regression diff, on the two runs.
+#[path = "claims/report.rs"]
+mod report;

@@ -1,122 +1,20 @@
 //! Reports as a reviewer meets them: byte-identical evidence for any thread count, an HTML
 //! report that renders in a real browser with every plot, and a regression diff that catches an
-//! injected change.
-//!
-//! The whole file runs the quick profile of every claim twice: once on one thread and once on
-//! four (more workers than a 2-core machine has cores, so cells are also preempted and stolen
-//! mid-run). Determinism is a property of one sequential and one parallel execution: any
-//! dependence of the evidence on the thread count or on the order in which cells finish shows
-//! between these two. The sequential side runs one claim per process (one thread each, as many
-//! processes at a time as the machine has cores), so that it keeps every core busy without
-//! competing with the parallel run, which follows it alone; the comparison thereby also shows
-//! that a claim's evidence does not depend on the other claims run in the same process. The
-//! other tests read the parallel run.
+//! injected change. They read the binary's two runs (see the binary's doc): the sequential one
+//! written in-process, the parallel one by `overparam run --all`.
 
-#[path = "common/mod.rs"]
-mod common;
-use common::copy_dir;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::process::{Command, Output};
 
-fn command(args: &[&str], threads: Option<usize>) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_overparam"));
-    cmd.args(args);
-    if let Some(t) = threads {
-        cmd.env("RAYON_NUM_THREADS", t.to_string());
-    }
-    cmd
-}
+use crate::common::copy_dir;
+use crate::{PARALLEL, SEQUENTIAL, parallel, sequential};
 
-fn overparam(args: &[&str], threads: Option<usize>) -> Output {
-    command(args, threads).output().expect("run overparam")
-}
-
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("overparam-report-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// The thread counts of the two runs: sequential, and more workers than cores.
-const SEQUENTIAL: usize = 1;
-const PARALLEL: usize = 4;
-
-/// The quick profile of every claim at [`SEQUENTIAL`] threads (one run directory per claim, in
-/// `threads-1/<id>`) and at [`PARALLEL`] threads (one run directory), made once for the whole
-/// file.
-fn runs() -> &'static BTreeMap<usize, PathBuf> {
-    static RUNS: OnceLock<BTreeMap<usize, PathBuf>> = OnceLock::new();
-    RUNS.get_or_init(|| {
-        let root = scratch();
-        let sequential = root.join(format!("threads-{SEQUENTIAL}"));
-        std::fs::create_dir_all(&sequential).unwrap();
-        let queue: std::sync::Mutex<Vec<&str>> = std::sync::Mutex::new(
-            overparam_checks::all_claims()
-                .iter()
-                .rev()
-                .map(|c| c.info().id)
-                .collect(),
-        );
-        let lanes = std::thread::available_parallelism().map_or(2, |n| n.get());
-        std::thread::scope(|scope| {
-            for _ in 0..lanes {
-                scope.spawn(|| {
-                    loop {
-                        let Some(id) = queue.lock().unwrap().pop() else {
-                            break;
-                        };
-                        let dir = sequential.join(id);
-                        let args = ["run", id, "--quiet", "--out", dir.to_str().unwrap()];
-                        finish(
-                            command(&args, Some(SEQUENTIAL)),
-                            &format!("{id}, one thread"),
-                        );
-                    }
-                });
-            }
-        });
-        let parallel = root.join(format!("threads-{PARALLEL}"));
-        let args = [
-            "run",
-            "--all",
-            "--quiet",
-            "--out",
-            parallel.to_str().unwrap(),
-        ];
-        finish(
-            command(&args, Some(PARALLEL)),
-            &format!("quick profile with {PARALLEL} threads"),
-        );
-        BTreeMap::from([(SEQUENTIAL, sequential), (PARALLEL, parallel)])
-    })
-}
-
-/// Runs `cmd` to completion and requires exit status 0.
-fn finish(mut cmd: Command, what: &str) {
-    let o = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+fn overparam(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_overparam"))
+        .args(args)
         .output()
-        .expect("start overparam");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{what}: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-/// The evidence files of the one-thread side: every claim's run directory merged.
-fn sequential_evidence() -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    for run in std::fs::read_dir(&runs()[&SEQUENTIAL]).unwrap() {
-        files.extend(evidence_files(&run.unwrap().path()));
-    }
-    files
+        .expect("run overparam")
 }
 
 /// Every file of a run directory except those that record when and how it ran.
@@ -143,7 +41,7 @@ fn evidence_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// Every CSV, SVG and verdict.json of every claim, byte for byte.
 #[test]
 fn evidence_is_byte_identical_for_1_and_4_threads() {
-    let reference = sequential_evidence();
+    let reference = evidence_files(&sequential().dir);
     assert!(reference.keys().any(|k| k.ends_with(".csv")));
     assert!(reference.keys().any(|k| k.ends_with(".svg")));
     assert!(reference.keys().any(|k| k.ends_with("verdict.json")));
@@ -154,7 +52,7 @@ fn evidence_is_byte_identical_for_1_and_4_threads() {
             "{id} is not in the run"
         );
     }
-    let other = evidence_files(&runs()[&PARALLEL]);
+    let other = evidence_files(parallel());
     assert_eq!(
         reference.keys().collect::<Vec<_>>(),
         other.keys().collect::<Vec<_>>(),
@@ -170,7 +68,7 @@ fn evidence_is_byte_identical_for_1_and_4_threads() {
 
 #[test]
 fn every_claim_has_a_section_and_plots_in_the_report() {
-    let dir = &runs()[&PARALLEL];
+    let dir = parallel();
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
     assert!(html.contains("id=\"verdicts\""));
@@ -247,12 +145,12 @@ fn every_claim_has_a_section_and_plots_in_the_report() {
 /// claim and criterion of one injected change, exit 2 on a missing run.
 #[test]
 fn diff_of_a_copy_is_clean_and_an_injected_regression_exits_1() {
-    let runs = runs();
-    let a = runs[&PARALLEL].to_str().unwrap();
-    let clean = runs[&PARALLEL].parent().unwrap().join("copy");
+    let run = parallel();
+    let a = run.to_str().unwrap();
+    let clean = run.parent().unwrap().join("copy");
     let _ = std::fs::remove_dir_all(&clean);
-    copy_dir(&runs[&PARALLEL], &clean);
-    let o = overparam(&["diff", a, clean.to_str().unwrap()], None);
+    copy_dir(run, &clean);
+    let o = overparam(&["diff", a, clean.to_str().unwrap()]);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -262,9 +160,9 @@ fn diff_of_a_copy_is_clean_and_an_injected_regression_exits_1() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("0 regression(s)"));
 
     // Copy the parallel run and change one measured value in one verdict.json.
-    let copy = runs[&PARALLEL].parent().unwrap().join("injected");
+    let copy = run.parent().unwrap().join("injected");
     let _ = std::fs::remove_dir_all(&copy);
-    copy_dir(&runs[&PARALLEL], &copy);
+    copy_dir(run, &copy);
     let id = "arjevani2021.global-min-spectrum";
     let path = copy.join(id).join("verdict.json");
     let mut v: serde_json::Value =
@@ -273,7 +171,7 @@ fn diff_of_a_copy_is_clean_and_an_injected_regression_exits_1() {
     let measured = v["criteria"][1]["measured"].as_f64().unwrap();
     v["criteria"][1]["measured"] = serde_json::json!(measured * 10.0 + 1e-6);
     std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-    let o = overparam(&["diff", a, copy.to_str().unwrap()], None);
+    let o = overparam(&["diff", a, copy.to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}");
     let line = out
@@ -282,7 +180,7 @@ fn diff_of_a_copy_is_clean_and_an_injected_regression_exits_1() {
         .expect("a regression line");
     assert!(line.contains(id) && line.contains(&name), "{line}");
 
-    let o = overparam(&["diff", a, "/nonexistent/run"], None);
+    let o = overparam(&["diff", a, "/nonexistent/run"]);
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -305,7 +203,7 @@ fn chromium() -> Option<&'static str> {
 #[test]
 fn html_report_renders_in_headless_chromium_with_every_plot() {
     let Some(browser) = chromium() else { return };
-    let dir = &runs()[&PARALLEL];
+    let dir = parallel();
     let profile = dir.parent().unwrap().join("chromium-profile");
     let url = format!("file://{}", dir.join("index.html").display());
     let o = Command::new(browser)

@@ -279,7 +279,7 @@ mod margin_audit {
     #[test]
     fn claims_reproduce_the_independent_margins() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/fixtures/margin_audit/fixture.json");
+            .join("../../tests/fixtures/margin_audit/fixture.json");
         let doc: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         assert_eq!(doc["master_seed"].as_u64(), Some(0));
         let (abs, rel) = (

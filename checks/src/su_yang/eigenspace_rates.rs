@@ -127,10 +127,10 @@ const PROVENANCE: &str = "Confirmed with the search tool (the abstract of arXiv 
     circle eigenvalues (inputs (x, 1/2)): mu_3 = 0.0067, mu_4 = 0.0045 by midpoint quadrature \
     [computed].";
 
-const RUNTIME: &str = "measured at master seed 0 with 12 degree-2 replicates: quick 7.0 s of \
-                       CPU (3.5 s wall on 2 threads at load ~3); full (n = 400 and 1600): 243 s \
-                       of CPU, 161 s wall on 2 threads at master seed 0 (pass; \
-                       reports/full/su2019.eigenspace-rates/)";
+const RUNTIME: &str = "measured at master seed 0 with 12 degree-2 replicates, one thread on the \
+                       shared 2-core machine (AMD EPYC, AVX2), load ~1: quick 1.8 s; full (n = 400 \
+                       and 1600): 52 s wall, 50 s of CPU (pass; reports/full/\
+                       su2019.eigenspace-rates/)";
 
 struct Sizes {
     ns: &'static [usize],

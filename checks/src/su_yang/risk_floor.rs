@@ -125,11 +125,9 @@ const PROVENANCE: &str = "Confirmed with the search tool: the abstract of arXiv 
     eigenvalues mu_3 = 0.0067, mu_4 = 0.0045 (inputs (x, 1/2), midpoint quadrature) [computed, \
     su2019.eigenspace-rates].";
 
-const RUNTIME: &str = "measured on the shared 2-core machine, one thread: quick 5.2 s of CPU \
-                       (23 s wall at load ~15, seeds 0..3; median 6.1 s wall per seed over the \
-                       100-seed sweep at load ~7); full (n = 300 and 1200): 182 s wall, 173 s of CPU, \
-                       one thread, seed 0, load ~2 (reports/full/\
-                       su2019.risk-to-approximation-error/)";
+const RUNTIME: &str = "measured on the shared 2-core machine (AMD EPYC, AVX2), one thread, seed 0, \
+                       load ~1: quick 1.4 s; full (n = 300 and 1200): 36 s wall, 35 s of CPU \
+                       (reports/full/su2019.risk-to-approximation-error/)";
 
 fn sizes(profile: Profile) -> &'static [usize] {
     match profile {

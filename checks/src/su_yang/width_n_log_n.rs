@@ -87,9 +87,9 @@ const PROVENANCE: &str = "Confirmed with the search tool (earlier waves, see \
     su2019.eigenspace-rates [derived]. The growth allowance and the fixed-width control are the \
     project's design, not the paper's.";
 
-const RUNTIME: &str = "measured on the shared 2-core machine, one thread: quick 4.9 s wall \
-                       (seed 0); full (n = 150, 300, 600): 54 s wall, 39 s of CPU, seed 0, \
-                       load ~2 (reports/full/su2019.width-n-log-n/)";
+const RUNTIME: &str = "measured on the shared 2-core machine (AMD EPYC, AVX2), one thread, seed 0, \
+                       load ~1: quick 1.2 s; full (n = 150, 300, 600): 10.0 s wall, 9.9 s of CPU \
+                       (reports/full/su2019.width-n-log-n/)";
 
 fn sizes(profile: Profile) -> &'static [usize] {
     match profile {

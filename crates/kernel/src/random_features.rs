@@ -179,13 +179,18 @@ impl RandomReluLayer {
     pub fn eval_dual(&self, x: &[f64], betas: &[Vec<f64>], grid: &[f64]) -> Vec<GridValues> {
         let nb = betas.len();
         self.eval_with(grid, nb, |_, _, v, b, coef| {
-            for (k, (&vk, &bk)) in v.iter().zip(b).enumerate() {
-                for (m, beta) in betas.iter().enumerate() {
-                    let mut s = 0.0;
-                    for (&xi, &be) in x.iter().zip(beta) {
-                        s += relu(vk * xi + bk) * be;
+            // Unit k's weight sum_i relu(v_k x_i + b_k) beta_i, for all units of the chunk at
+            // once (vectorised across units); each adds its terms in the order i = 0..n.
+            let mut s = vec![0.0; v.len()];
+            for (m, beta) in betas.iter().enumerate() {
+                s.iter_mut().for_each(|sk| *sk = 0.0);
+                for (&xi, &be) in x.iter().zip(beta) {
+                    for ((sk, &vk), &bk) in s.iter_mut().zip(v).zip(b) {
+                        *sk += relu(vk * xi + bk) * be;
                     }
-                    coef[k * nb + m] = s;
+                }
+                for (k, &sk) in s.iter().enumerate() {
+                    coef[k * nb + m] = sk;
                 }
             }
         })
@@ -218,15 +223,18 @@ impl RandomReluLayer {
                 // layout: [net][point] for f, then for f'
                 let mut part = vec![0.0; 2 * g * nb];
                 let (pf, pd) = part.split_at_mut(g * nb);
+                // Grid points innermost (vectorised); each entry still adds the units in order.
+                // An inactive unit adds +0.0, which leaves the sums (+0.0 at the start, never
+                // -0.0 when rounding to nearest) unchanged.
                 for (k, (&vk, &bk)) in v.iter().zip(b).enumerate() {
                     let ck = &coef[k * nb..(k + 1) * nb];
-                    for (p, &z) in grid.iter().enumerate() {
-                        let pre = vk * z + bk;
-                        if pre > 0.0 {
-                            for (m, &cm) in ck.iter().enumerate() {
-                                pf[m * g + p] += cm * pre;
-                                pd[m * g + p] += cm * vk;
-                            }
+                    for (m, &cm) in ck.iter().enumerate() {
+                        let rows = pf[m * g..(m + 1) * g].iter_mut();
+                        for ((f, d), &z) in rows.zip(&mut pd[m * g..(m + 1) * g]).zip(grid) {
+                            let pre = vk * z + bk;
+                            let on = pre > 0.0;
+                            *f += if on { cm * pre } else { 0.0 };
+                            *d += if on { cm * vk } else { 0.0 };
                         }
                     }
                 }

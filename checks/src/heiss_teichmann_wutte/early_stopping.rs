@@ -72,10 +72,10 @@ impl Claim for EarlyStopping {
                          function-space prediction and its t-dependence are derived here (doc of \
                          function-gap-predicted) from the closed-form limit kernel of the paper \
                          note (item 2), not read in the paper.",
-            runtime: "quick: 1.5-2.5 s of one core (GD loop at n = 1e4, 64 function-gap \
-                      networks of width 1e3..6.4e4); full: 27 s of one core, measured end to end \
-                      (115 s wall on the shared 2-core machine at load 18): GD loop at n = 1e5, \
-                      96 networks up to width 1.024e6",
+            runtime: "measured end to end on the shared 2-core machine (AMD EPYC, AVX2), one \
+                      thread, load ~1: quick 3.1 s (GD loop at n = 1e4, 64 function-gap networks \
+                      of width 1e3..6.4e4); full 47 s (GD loop at n = 1e5, 96 networks up to \
+                      width 1.024e6; reports/full/heiss2019.early-stopping/)",
             false_failure: FalseFailure::union_bound(
                 &[0.005, 0.001],
                 "one statistical test: the 99.5% t-interval of the function-gap slope \

@@ -107,9 +107,9 @@ impl Claim for SplineLimit {
                          the paper's '+-', were not read); the output bias c is omitted here. The \
                          n^(-1/2) rate is the CLT for the random features, not a claim of the paper. \
                          The flat-law O(1/R) gap and its rigorous bound are derived here.",
-            runtime: "quick (n = 1e3..1e5, 32 seeds): 2.7-4 s of one core; full (n up to 1e6, \
-                      32 seeds): 38 s of one core, measured end to end (147 s wall on the shared \
-                      2-core machine at load 18)",
+            runtime: "measured end to end on the shared 2-core machine (AMD EPYC, AVX2), one \
+                      thread, load ~1: quick (n = 1e3..1e5, 32 seeds) 3.5 s; full (n up to 1e6, \
+                      32 seeds) 32 s (reports/full/heiss2019.spline-limit/)",
             false_failure: FalseFailure::union_bound(
                 &[RATE_ALPHA, RATE_ALPHA, 0.001, 0.001],
                 "two statistical tests, the 99.75% t-intervals of the function and derivative \

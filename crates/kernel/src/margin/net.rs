@@ -58,6 +58,14 @@ fn preactivations(x: &[f64], v: &[f64], n: usize, m: usize, d: usize) -> Mat<f64
     )
 }
 
+/// Column j of a column-major matrix as a slice.
+fn column(z: &Mat<f64>, j: usize) -> &[f64] {
+    z.col(j)
+        .try_as_col_major()
+        .expect("a product's result is column-major")
+        .as_slice()
+}
+
 /// f(x_k; V) for every row of x.
 pub fn outputs(x: &[f64], v: &[f64], a: &[f64], n: usize, d: usize) -> Vec<f64> {
     let m = a.len();
@@ -130,24 +138,34 @@ pub fn loss_and_gradient(
     let (n, m) = (y.len(), a.len());
     let z = preactivations(x, v, n, m, d);
     let inv = 1.0 / (m as f64).sqrt();
-    let mut s = Mat::<f64>::zeros(n, m);
-    let mut loss = 0.0;
-    for k in 0..n {
-        let mut f = 0.0;
-        for (j, aj) in a.iter().enumerate() {
-            let p = z[(k, j)];
-            if p > 0.0 {
-                f += aj * p;
-            }
+    // Unit by unit down z's contiguous columns, every output at once: each f_k still adds
+    // a_j relu(z_kj) in the order j = 0..m (an inactive unit adds +0.0, which leaves a sum that
+    // starts at +0.0 unchanged), so every value is the row-by-row loop's, bit for bit.
+    let mut f = vec![0.0; n];
+    for (j, &aj) in a.iter().enumerate() {
+        for (fk, &p) in f.iter_mut().zip(column(&z, j)) {
+            *fk += if p > 0.0 { aj * p } else { 0.0 };
         }
+    }
+    let mut loss = 0.0;
+    let mut w = vec![0.0; n];
+    for k in 0..n {
         let centre = offset.get(k).copied().unwrap_or(0.0);
-        let margin = y[k] * (f * inv - centre);
+        let margin = y[k] * (f[k] * inv - centre);
         loss += softplus(-margin);
         // d/df ln(1 + e^{-y f}) = -y / (1 + e^{y f})
-        let w = -y[k] * sigmoid(-margin) / n as f64;
-        for (j, aj) in a.iter().enumerate() {
-            if z[(k, j)] > 0.0 {
-                s[(k, j)] = w * aj * inv;
+        w[k] = -y[k] * sigmoid(-margin) / n as f64;
+    }
+    let mut s = Mat::<f64>::zeros(n, m);
+    for (j, &aj) in a.iter().enumerate() {
+        let sj = s
+            .col_mut(j)
+            .try_as_col_major_mut()
+            .expect("a fresh matrix is column-major")
+            .as_slice_mut();
+        for ((sk, &p), &wk) in sj.iter_mut().zip(column(&z, j)).zip(&w) {
+            if p > 0.0 {
+                *sk = wk * aj * inv;
             }
         }
     }

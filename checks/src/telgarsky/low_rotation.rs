@@ -141,7 +141,8 @@ const RUNTIME: &str = "measured, one thread, on the loaded 2-core machine: quick
                        (3.5-11.7 s); 7 claim cells at widths 512-4096 and each control at \
                        widths 512-4096 (8 cells). Full (widths 512-4096 x 3 and 8192 x 2, same \
                        controls): 9.3 s wall, 9.3 s CPU at seed 0 (pass, slope -0.95 in [-1.06, \
-                       -0.83])";
+                       -0.83]); on the AVX2 host of 023a0e6, idle: quick 4.7 s wall, full 11.8 s \
+                       wall (5.5 s user, 6.3 s system; reports/full/telgarsky2023.low-rotation/)";
 
 /// A cell's variant.
 #[derive(Clone, Copy, PartialEq)]

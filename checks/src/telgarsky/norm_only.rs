@@ -111,7 +111,8 @@ const RUNTIME: &str = "measured, one thread, on the loaded 2-core machine: quick
                        (1.2-2.3 s; 5 replicates x widths 64 and 256, 5000 steps each, and the \
                        a-only control on replicate 0); full (adds width 1024): 5.9 s CPU, 6.3 s \
                        wall at seed 0 (pass; the a-only control fails with -0.0045, closer to 0 \
-                       at m = 1024)";
+                       at m = 1024); on the AVX2 host of 023a0e6, idle: quick 2.5 s, full \
+                       13.0 s wall (reports/full/telgarsky2023.norm-only/)";
 
 struct Cell {
     replicate: usize,

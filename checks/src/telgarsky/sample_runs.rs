@@ -81,21 +81,37 @@ fn train(x: &[f64], y: &[f64], v0: &[f64], a: &[f64], d: usize) -> (Vec<f64>, us
     let mut gm = Mat::<f64>::zeros(m, d);
     for step in 0..BUDGET {
         let z = product_transposed(xm, MatRef::from_row_major_slice(&v, m, d), Par::Seq);
-        let (mut loss, mut least) = (0.0, f64::INFINITY);
-        for k in 0..n {
-            let mut f = 0.0;
-            for (j, aj) in a.iter().enumerate() {
-                let p = z[(k, j)];
-                if p > 0.0 {
-                    f += aj * p;
-                }
+        // Unit by unit down z's contiguous columns, every sample at once: each f_k still adds
+        // a_j relu(z_kj) in the order j = 0..m (an inactive unit adds +0.0, which leaves a sum
+        // that starts at +0.0 unchanged), so every value is the sample-by-sample loop's.
+        let column = |j: usize| {
+            z.col(j)
+                .try_as_col_major()
+                .expect("a product's result is column-major")
+                .as_slice()
+        };
+        let mut f = vec![0.0; n];
+        for (j, &aj) in a.iter().enumerate() {
+            for (fk, &p) in f.iter_mut().zip(column(j)) {
+                *fk += if p > 0.0 { aj * p } else { 0.0 };
             }
-            let mg = y[k] * f * inv;
+        }
+        let (mut loss, mut least) = (0.0, f64::INFINITY);
+        let mut w = vec![0.0; n];
+        for k in 0..n {
+            let mg = y[k] * f[k] * inv;
             least = least.min(mg);
             loss += softplus(-mg);
-            let w = -y[k] * sigmoid(-mg) / n as f64;
-            for (j, aj) in a.iter().enumerate() {
-                s[(k, j)] = if z[(k, j)] > 0.0 { w * aj * inv } else { 0.0 };
+            w[k] = -y[k] * sigmoid(-mg) / n as f64;
+        }
+        for (j, &aj) in a.iter().enumerate() {
+            let sj = s
+                .col_mut(j)
+                .try_as_col_major_mut()
+                .expect("a fresh matrix is column-major")
+                .as_slice_mut();
+            for ((sk, &p), &wk) in sj.iter_mut().zip(column(j)).zip(&w) {
+                *sk = if p > 0.0 { wk * aj * inv } else { 0.0 };
             }
         }
         if least > 0.0 {

@@ -109,7 +109,9 @@ const PROVENANCE: &str = "Confirmed with the search tool from the ICLR text dump
 const RUNTIME: &str = "measured, one thread: quick 2.4 s CPU per seed (7.1 s mean wall over the 100-seed sweep, 8.2 s on the loaded \
                        2-core machine, seeds 1..10; d = 14 is most of it); full (d up to 22, 8 \
                        replicates): 51 s CPU, 199 s wall at master seed 0 (pass, exponent 1.70, \
-                       99% interval [1.53, 1.86])";
+                       99% interval [1.53, 1.86]); at cdea002, after the column-wise training \
+                       loop (evidence identical), on the idle AVX2 host: quick 1.3 s, full 26 s \
+                       wall (reports/full/telgarsky2023.sample-complexity/)";
 
 /// Per d: (d, n*(d), the grid's (n, mean test error) where it has cells).
 type PerD = Vec<(usize, f64, Vec<(f64, f64)>)>;

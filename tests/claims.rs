@@ -25,14 +25,13 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use overparam_checks::{
-    ClaimError, ClaimInfo, CriterionKind, NoProgress, Outcome, Profile, RunContext, Table, Value,
-    Verdict, all_claims, find_claim,
+    ClaimInfo, CriterionKind, NoProgress, Outcome, Profile, RunContext, Table, Value, Verdict,
+    all_claims, catching_panics, find_claim,
 };
 use overparam_report::{ClaimRun, Manifest, OutputDir, OutputKind, write_run};
 
@@ -98,19 +97,7 @@ fn run_alone(pool: &rayon::ThreadPool, info: ClaimInfo) -> ClaimRun {
         progress: &NoProgress,
     };
     let start = Instant::now();
-    let result = pool.install(|| {
-        catch_unwind(AssertUnwindSafe(|| claim.run(&ctx))).unwrap_or_else(|panic| {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(ClaimError::new(
-                "run",
-                format!("internal error (panic): {message}"),
-            ))
-        })
-    });
+    let result = pool.install(|| catching_panics(|| claim.run(&ctx)));
     ClaimRun {
         info,
         result,

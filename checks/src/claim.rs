@@ -469,6 +469,25 @@ impl fmt::Display for Cause {
     }
 }
 
+/// Runs `run` (a claim's evaluation) with a panic caught and returned as the claim's error
+/// ("internal error (panic): ..."), so that one claim's bug is that claim's `error` verdict and
+/// never aborts the others of a run. `overparam run` and the claims suite both go through here.
+pub fn catching_panics(
+    run: impl FnOnce() -> Result<Outcome, ClaimError>,
+) -> Result<Outcome, ClaimError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        Err(ClaimError::new(
+            "run",
+            format!("internal error (panic): {message}"),
+        ))
+    })
+}
+
 impl ClaimError {
     /// An error of `cell` with this cause.
     pub fn at(cell: impl Into<String>, cause: Cause) -> Self {

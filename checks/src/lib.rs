@@ -27,7 +27,7 @@ pub mod zhou_ge_jin;
 pub use claim::{
     Cause, Claim, ClaimError, ClaimInfo, Comparator, Control, ControlSpec, Criterion,
     CriterionKind, CriterionSpec, FalseFailure, MAX_FALSE_FAILURE_RATE, NoProgress, Outcome,
-    Profile, Progress, Rule, RunContext, Verdict,
+    Profile, Progress, Rule, RunContext, Verdict, catching_panics,
 };
 pub use evidence::{Table, Value};
 pub use kit::{InCell, LEVEL, WorstCase, least, sup_abs, worst};

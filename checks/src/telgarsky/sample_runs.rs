@@ -7,7 +7,9 @@
 use overparam_kernel::margin::net::{
     antisymmetric_init, outputs, sigmoid, softplus, sparse_parity,
 };
-use overparam_linalg::{Accum, Mat, MatRef, Par, matmul, product_transposed};
+use overparam_linalg::{
+    Accum, Mat, MatRef, Par, col_slice, col_slice_mut, matmul, product_transposed,
+};
 use rand::seq::SliceRandom;
 
 use crate::RunContext;
@@ -84,15 +86,9 @@ fn train(x: &[f64], y: &[f64], v0: &[f64], a: &[f64], d: usize) -> (Vec<f64>, us
         // Unit by unit down z's contiguous columns, every sample at once: each f_k still adds
         // a_j relu(z_kj) in the order j = 0..m (an inactive unit adds +0.0, which leaves a sum
         // that starts at +0.0 unchanged), so every value is the sample-by-sample loop's.
-        let column = |j: usize| {
-            z.col(j)
-                .try_as_col_major()
-                .expect("a product's result is column-major")
-                .as_slice()
-        };
         let mut f = vec![0.0; n];
         for (j, &aj) in a.iter().enumerate() {
-            for (fk, &p) in f.iter_mut().zip(column(j)) {
+            for (fk, &p) in f.iter_mut().zip(col_slice(&z, j)) {
                 *fk += if p > 0.0 { aj * p } else { 0.0 };
             }
         }
@@ -105,12 +101,8 @@ fn train(x: &[f64], y: &[f64], v0: &[f64], a: &[f64], d: usize) -> (Vec<f64>, us
             w[k] = -y[k] * sigmoid(-mg) / n as f64;
         }
         for (j, &aj) in a.iter().enumerate() {
-            let sj = s
-                .col_mut(j)
-                .try_as_col_major_mut()
-                .expect("a fresh matrix is column-major")
-                .as_slice_mut();
-            for ((sk, &p), &wk) in sj.iter_mut().zip(column(j)).zip(&w) {
+            let sj = col_slice_mut(s.as_mut(), j);
+            for ((sk, &p), &wk) in sj.iter_mut().zip(col_slice(&z, j)).zip(&w) {
                 *sk = if p > 0.0 { wk * aj * inv } else { 0.0 };
             }
         }

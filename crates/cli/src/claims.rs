@@ -1,7 +1,6 @@
 //! The claim commands: list, show and run.
 
 use std::io::IsTerminal;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -9,7 +8,7 @@ use std::time::{Instant, SystemTime};
 
 use overparam_checks::{
     Claim, ClaimError, CriterionKind, MAX_FALSE_FAILURE_RATE, Outcome, Profile, Progress,
-    RunContext, Verdict, all_claims, find_claim,
+    RunContext, Verdict, all_claims, catching_panics, find_claim,
 };
 use overparam_report::{
     ClaimRecord, ClaimRun, Manifest, OutputDir, OutputError, OutputKind, peak_memory_mib,
@@ -237,17 +236,7 @@ pub fn run_claims_with(
         };
         reset_peak_memory();
         let start = Instant::now();
-        let result = catch_unwind(AssertUnwindSafe(|| run(*claim, &ctx))).unwrap_or_else(|panic| {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(ClaimError::new(
-                "run",
-                format!("internal error (panic): {message}"),
-            ))
-        });
+        let result = catching_panics(|| run(*claim, &ctx));
         let wall_time_s = start.elapsed().as_secs_f64();
         let peak_rss_mib = peak_memory_mib();
         if show_progress {

@@ -336,8 +336,16 @@ fn advise_huge_pages(addr: usize, len: usize) {
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
 fn advise_huge_pages(_addr: usize, _len: usize) {}
 
+/// Column j of a column-major matrix as a slice (every `Mat` faer allocates is column-major).
+pub fn col_slice(m: &Mat<f64>, j: usize) -> &[f64] {
+    m.col(j)
+        .try_as_col_major()
+        .expect("column-major storage")
+        .as_slice()
+}
+
 /// Column j of a column-major matrix view as a slice.
-fn col_slice_mut(m: MatMut<'_, f64>, j: usize) -> &mut [f64] {
+pub fn col_slice_mut(m: MatMut<'_, f64>, j: usize) -> &mut [f64] {
     m.col_mut(j)
         .try_as_col_major_mut()
         .expect("column-major storage")

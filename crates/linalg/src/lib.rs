@@ -39,8 +39,8 @@ pub use faer::linalg::matmul::matmul;
 pub use faer::{Accum, Mat, MatMut, MatRef, Par};
 pub use general_eigen::{GeneralEigenvalues, general_eigenvalues};
 pub use gram::{
-    GRAM_CHUNK, Pattern, gram_matrix, hadamard_gram, hadamard_gram_by_columns, linear_gram,
-    product_transposed,
+    GRAM_CHUNK, Pattern, col_slice, col_slice_mut, gram_matrix, hadamard_gram,
+    hadamard_gram_by_columns, linear_gram, product_transposed,
 };
 pub use lanczos::{ExtremesMethod, LANCZOS_MIN, SymExtremes, sym_extremes};
 pub use quadrature::{GaussHermite, GaussJacobi, gauss_hermite, gauss_jacobi};

@@ -9,7 +9,9 @@
 //!
 //! The pre-activations X V^T and the gradient S^T X are faer GEMMs.
 
-use overparam_linalg::{Accum, Mat, MatRef, Par, matmul, product_transposed};
+use overparam_linalg::{
+    Accum, Mat, MatRef, Par, col_slice, col_slice_mut, matmul, product_transposed,
+};
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 
@@ -56,14 +58,6 @@ fn preactivations(x: &[f64], v: &[f64], n: usize, m: usize, d: usize) -> Mat<f64
         MatRef::from_row_major_slice(v, m, d),
         Par::Seq,
     )
-}
-
-/// Column j of a column-major matrix as a slice.
-fn column(z: &Mat<f64>, j: usize) -> &[f64] {
-    z.col(j)
-        .try_as_col_major()
-        .expect("a product's result is column-major")
-        .as_slice()
 }
 
 /// f(x_k; V) for every row of x.
@@ -143,7 +137,7 @@ pub fn loss_and_gradient(
     // starts at +0.0 unchanged), so every value is the row-by-row loop's, bit for bit.
     let mut f = vec![0.0; n];
     for (j, &aj) in a.iter().enumerate() {
-        for (fk, &p) in f.iter_mut().zip(column(&z, j)) {
+        for (fk, &p) in f.iter_mut().zip(col_slice(&z, j)) {
             *fk += if p > 0.0 { aj * p } else { 0.0 };
         }
     }
@@ -158,12 +152,8 @@ pub fn loss_and_gradient(
     }
     let mut s = Mat::<f64>::zeros(n, m);
     for (j, &aj) in a.iter().enumerate() {
-        let sj = s
-            .col_mut(j)
-            .try_as_col_major_mut()
-            .expect("a fresh matrix is column-major")
-            .as_slice_mut();
-        for ((sk, &p), &wk) in sj.iter_mut().zip(column(&z, j)).zip(&w) {
+        let sj = col_slice_mut(s.as_mut(), j);
+        for ((sk, &p), &wk) in sj.iter_mut().zip(col_slice(&z, j)).zip(&w) {
             if p > 0.0 {
                 *sk = wk * aj * inv;
             }

@@ -111,9 +111,13 @@ pub(crate) fn antisymmetric_init<R: Rng>(rng: &mut R, m: usize, e: usize) -> Vec
 /// is still the one of the per-neuron loop, bit for bit: each pre-activation adds w_jc x_c in the
 /// order c = 0..e, f adds the active terms in the order j = 0..m, each gradient entry adds
 /// r_i x_ic in the order i = 0..n, and the activation pattern of the forward pass is the one the
-/// gradient of the same step uses (the weights have not moved in between). Adding an inactive
-/// term as +0.0 leaves the sums unchanged: they start at +0.0 and, rounding to nearest, never
-/// become -0.0.
+/// gradient of the same step uses (the weights have not moved in between). An inactive term
+/// enters as a signed zero (+0.0, or -0.0 for a_j = -1), which leaves the sums unchanged: they
+/// start at +0.0 and, rounding to nearest, never become -0.0, and -0.0 is an exact identity.
+/// (Each pre-activation now starts from its first product where `Iterator::sum` started from
+/// -0.0: the same value, since -0.0 + t = t.) The one freedom left is which NaN comes out when
+/// distinct NaNs meet in one sum, which Rust leaves unspecified; here NaN weights only ever meet
+/// `> 0.0`.
 pub(crate) fn descend(
     x: &[f64],
     e: usize,

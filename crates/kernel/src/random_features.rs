@@ -225,7 +225,9 @@ impl RandomReluLayer {
                 let (pf, pd) = part.split_at_mut(g * nb);
                 // Grid points innermost (vectorised); each entry still adds the units in order.
                 // An inactive unit adds +0.0, which leaves the sums (+0.0 at the start, never
-                // -0.0 when rounding to nearest) unchanged.
+                // -0.0 when rounding to nearest) unchanged. Bit for bit up to which NaN comes
+                // out where distinct NaNs meet in one sum (unspecified in Rust; the betas are
+                // residual-checked and the inputs finite, so none do).
                 for (k, (&vk, &bk)) in v.iter().zip(b).enumerate() {
                     let ck = &coef[k * nb..(k + 1) * nb];
                     for (m, &cm) in ck.iter().enumerate() {

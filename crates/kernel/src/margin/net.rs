@@ -134,7 +134,8 @@ pub fn loss_and_gradient(
     let inv = 1.0 / (m as f64).sqrt();
     // Unit by unit down z's contiguous columns, every output at once: each f_k still adds
     // a_j relu(z_kj) in the order j = 0..m (an inactive unit adds +0.0, which leaves a sum that
-    // starts at +0.0 unchanged), so every value is the row-by-row loop's, bit for bit.
+    // starts at +0.0 unchanged), so every value is the row-by-row loop's, bit for bit (up to
+    // which NaN comes out if distinct NaNs met in one sum, which Rust leaves unspecified).
     let mut f = vec![0.0; n];
     for (j, &aj) in a.iter().enumerate() {
         for (fk, &p) in f.iter_mut().zip(col_slice(&z, j)) {
